@@ -1,0 +1,179 @@
+"""The `rare-earth-supply` command: a thin typer layer over the Python API.
+
+Exit codes: 0 valid (warnings allowed), 1 errors found (or warnings with --strict),
+2 unusable input (no package, broken descriptor, a path leaving the package, bad arguments).
+"""
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import polars as pl
+import typer
+from rich.console import Console
+
+from . import render
+from .package import open_package
+from .problems import DataError, PackageError
+
+app = typer.Typer(
+    help="Rare-earth supply chain data: inspect, validate and cite the data package.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+# piped output is not squeezed to 80 columns: a report read in a log or file stays legible
+out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    csv = "csv"
+
+
+PathArg = typer.Argument(None, help="Package directory or datapackage.json (default: the bundled package).", show_default=False)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+def info(path: Optional[Path] = PathArg) -> None:
+    """Version, tables and row counts of the package."""
+    from . import load
+    try:
+        package = open_package(path)
+        rows = [{"table": n, "rows": load(n, path=package.root).height, "title": package.resource(n).get("title", "")}
+                for n in package.names]
+    except (PackageError, DataError) as exc:
+        _fail(str(exc), 2 if isinstance(exc, PackageError) else 1)
+    out.print(f"[bold]{package.descriptor.get('title', package.descriptor.get('name'))}[/] "
+              f"version {package.version} — {package.root}", highlight=False)
+    out.print(render.rich_table(pl.DataFrame(rows)))
+
+
+@app.command()
+def show(
+    table: str = typer.Argument(..., help="Table name, e.g. reserves."),
+    path: Optional[Path] = typer.Option(None, "--path", help="Package directory or datapackage.json."),
+    limit: int = typer.Option(0, "--limit", "-n", help="Show at most this many rows (0: all)."),
+    columns: Optional[str] = typer.Option(None, "--columns", "-c", help="Comma-separated columns to show."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+) -> None:
+    """Print one table."""
+    from . import load
+    try:
+        frame = load(table, path=path)
+    except KeyError as exc:
+        _fail(exc.args[0])
+    except (PackageError, DataError) as exc:
+        _fail(str(exc), 2 if isinstance(exc, PackageError) else 1)
+    if columns:
+        wanted = [c.strip() for c in columns.split(",")]
+        unknown = [c for c in wanted if c not in frame.columns]
+        if unknown:
+            _fail(f"unknown column(s) {', '.join(unknown)}; {table} has: {', '.join(frame.columns)}")
+        frame = frame.select(wanted)
+    if limit:
+        frame = frame.head(limit)
+    render.emit(out, frame, fmt.value, table)
+
+
+@app.command()
+def validate(
+    path: Optional[Path] = PathArg,
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table (for people), json (for machines) or markdown."),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors (exit 1)."),
+    report: bool = typer.Option(False, "--report", help="Also print the consistency report."),
+) -> None:
+    """Check files, fields, keys, rows and cross-table rules; report every problem at once."""
+    from .consistency_report import consistency_frames
+    from .validate import validate as run
+    try:
+        result = run(path)
+    except PackageError as exc:
+        _fail(str(exc))
+    code = result.exit_code(strict)
+    frame = result.frame
+    n_err, n_warn = result.errors.height, result.warnings.height
+    if fmt is Format.json:
+        payload = {"package": str(result.package.root), "version": result.package.version, "valid": code == 0,
+                   "errors": n_err, "warnings": n_warn, "problems": render.records(frame)}
+        if report:
+            payload["consistency"] = {k: render.records(v) for k, v in consistency_frames(result.frames).items()}
+        print(render.to_json(payload))
+        raise typer.Exit(code)
+    if fmt is Format.markdown:
+        print(f"# Validation of {result.package.descriptor.get('name')} {result.package.version}\n")
+        print(f"{n_err} error(s), {n_warn} warning(s).\n")
+        if not frame.is_empty():
+            print(render.markdown(frame) + "\n")
+        if report:
+            for title, part in consistency_frames(result.frames).items():
+                print(f"## {title}\n\n" + (render.markdown(part) if not part.is_empty() else "None.") + "\n")
+        raise typer.Exit(code)
+    if not frame.is_empty():
+        out.print(render.rich_table(frame, "Problems", {"rule": "cyan", "severity": "bold"}))
+    if report:
+        for title, part in consistency_frames(result.frames).items():
+            out.print(render.rich_table(part, title) if not part.is_empty() else f"{title}: none")
+    tables = len(result.package.names)
+    verdict = "[bold green]VALID[/]" if code == 0 else "[bold red]INVALID[/]"
+    out.print(f"{verdict} {result.package.root.name or result.package.root} {result.package.version}: "
+              f"{tables} tables, {n_err} error(s), {n_warn} warning(s)", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+def report(
+    path: Optional[Path] = PathArg,
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+) -> None:
+    """Consistency report: corroborated figures, conflicts, stated against computed shares."""
+    from .consistency_report import consistency_frames
+    from .validate import read_package
+    try:
+        frames, _, problems = read_package(open_package(path))
+    except PackageError as exc:
+        _fail(str(exc))
+    if problems:
+        _fail(f"{len(problems)} table problem(s); run `rare-earth-supply validate` first", 1)
+    parts = consistency_frames({n: f for n, f in frames.items()})
+    if fmt is Format.json:
+        print(render.to_json({k: render.records(v) for k, v in parts.items()}))
+        return
+    for title, part in parts.items():
+        if fmt is Format.markdown:
+            print(f"## {title}\n\n" + (render.markdown(part) if not part.is_empty() else "None.") + "\n")
+        elif fmt is Format.csv:
+            print(f"# {title}\n" + part.write_csv())
+        else:
+            out.print(render.rich_table(part, title) if not part.is_empty() else f"{title}: none")
+
+
+@app.command()
+def rules(fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format.")) -> None:
+    """The rules catalogue: id, severity, level, tolerance, description."""
+    from .rules import catalogue_frame
+    render.emit(out, catalogue_frame(), fmt.value, "Rules")
+
+
+@app.command()
+def tables(path: Optional[Path] = PathArg) -> None:
+    """Table names, one per line."""
+    try:
+        print("\n".join(open_package(path).names))
+    except PackageError as exc:
+        _fail(str(exc))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

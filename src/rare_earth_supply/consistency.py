@@ -1,0 +1,104 @@
+"""Which figures corroborate each other and which conflict.
+
+Two rows from different sources are about the same subject when their subject columns
+(see `roles.SUBJECT`) are equal, an unstated year counting as equal to another unstated year.
+They agree when their qualifier intervals overlap within a relative tolerance.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from . import bounds
+from .reading import LINE
+from .roles import SHARE_OF_WORLD, SUBJECT, VALUE_COLUMN
+
+RELATIVE_TOLERANCE = 0.02  # exact figures may differ by rounding
+APPROX_TOLERANCE = 0.10  # "about", "approximately"
+SHARE_TOLERANCE_PP = 1.0  # stated share vs share computed from quantities, percentage points
+
+PAIR_SCHEMA = {
+    "table": pl.String, "subject": pl.String, "row_a": pl.String, "row_b": pl.String, "line_b": pl.Int64,
+    "source_a": pl.String, "source_b": pl.String, "qualifier_a": pl.String, "value_a": pl.Float64,
+    "qualifier_b": pl.String, "value_b": pl.Float64, "relative_difference": pl.Float64,
+    "tolerance": pl.Float64, "verdict": pl.String,
+}
+
+
+def _subject_label(columns: tuple[str, ...]) -> pl.Expr:
+    return pl.concat_str([pl.col(c).cast(pl.String).fill_null("?") for c in columns], separator=" / ")
+
+
+def pairs(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Every pair of rows from different sources on the same subject, with a verdict."""
+    out = [pl.DataFrame(schema=PAIR_SCHEMA)]
+    for table, columns in SUBJECT.items():
+        frame = frames.get(table)
+        if frame is None or frame.is_empty():
+            continue
+        value = VALUE_COLUMN[table]
+        rows = frame.select(
+            *columns, "id", LINE, "source_id", "qualifier", pl.col(value).cast(pl.Float64).alias("value"),
+            bounds.lower(value).alias("lo"), bounds.upper(value).alias("hi"),
+        ).drop_nulls(["value", "source_id"])
+        joined = rows.join(rows, on=list(columns), nulls_equal=True, suffix="_b").filter(
+            (pl.col("id") < pl.col("id_b")) & (pl.col("source_id") != pl.col("source_id_b"))
+        )
+        if joined.is_empty():
+            continue
+        tol = (pl.when((pl.col("qualifier") == "approx") | (pl.col("qualifier_b") == "approx"))
+               .then(APPROX_TOLERANCE).otherwise(RELATIVE_TOLERANCE))
+        agree = (pl.col("lo") <= pl.col("hi_b") * (1 + tol)) & (pl.col("lo_b") <= pl.col("hi") * (1 + tol))
+        biggest = pl.max_horizontal("value", "value_b")
+        out.append(joined.select(
+            pl.lit(table).alias("table"), _subject_label(columns).alias("subject"),
+            pl.col("id").alias("row_a"), pl.col("id_b").alias("row_b"), pl.col(f"{LINE}_b").alias("line_b"),
+            pl.col("source_id").alias("source_a"), pl.col("source_id_b").alias("source_b"),
+            pl.col("qualifier").alias("qualifier_a"), pl.col("value").alias("value_a"),
+            "qualifier_b", "value_b",
+            pl.when(biggest > 0).then((pl.col("value") - pl.col("value_b")).abs() / biggest).otherwise(0.0)
+            .alias("relative_difference"),
+            tol.alias("tolerance"),
+            pl.when(agree).then(pl.lit("corroborated")).otherwise(pl.lit("conflict")).alias("verdict"),
+        ))
+    return pl.concat(out).sort("table", "subject", "row_a", "row_b")
+
+
+SHARE_SCHEMA = {
+    "table": pl.String, "row_id": pl.String, "line": pl.Int64, "source_id": pl.String,
+    "stated_pct": pl.Float64, "quantity": pl.Float64, "world_row": pl.String, "world_source": pl.String,
+    "world_quantity": pl.Float64, "computed_pct": pl.Float64, "difference_pp": pl.Float64, "verdict": pl.String,
+}
+
+
+def stated_vs_computed(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Stated shares of world next to quantity ÷ world total, for every comparable world figure.
+
+    Figures are taken as given (a lower bound counts at its value), as the sources do when
+    they state both a quantity and its share.
+    """
+    entities = frames.get("entities")
+    out = [pl.DataFrame(schema=SHARE_SCHEMA)]
+    if entities is None:
+        return out[0]
+    world_ids = entities.filter(pl.col("kind") == "world").select(pl.col("id").alias("entity_id"))
+    for table, keys in SHARE_OF_WORLD.items():
+        frame = frames.get(table)
+        if frame is None:
+            continue
+        stated = frame.filter(pl.col("share_of_world_pct").is_not_null() & pl.col("quantity").is_not_null())
+        world = frame.join(world_ids, on="entity_id", how="semi").filter(pl.col("quantity") > 0).select(
+            *keys, pl.col("id").alias("world_row"), pl.col("source_id").alias("world_source"),
+            pl.col("quantity").alias("world_quantity"))
+        joined = stated.join(world, on=list(keys), nulls_equal=True)
+        if joined.is_empty():
+            continue
+        computed = pl.col("quantity") / pl.col("world_quantity") * 100
+        out.append(joined.select(
+            pl.lit(table).alias("table"), pl.col("id").alias("row_id"), pl.col(LINE).alias("line"), "source_id",
+            pl.col("share_of_world_pct").alias("stated_pct"), pl.col("quantity").cast(pl.Float64),
+            "world_row", "world_source", pl.col("world_quantity").cast(pl.Float64),
+            computed.alias("computed_pct"), (pl.col("share_of_world_pct") - computed).alias("difference_pp"),
+        ).with_columns(
+            pl.when(pl.col("difference_pp").abs() <= SHARE_TOLERANCE_PP).then(pl.lit("agrees"))
+            .otherwise(pl.lit("disagrees")).alias("verdict")))
+    return pl.concat(out).sort("table", "row_id", "world_row")

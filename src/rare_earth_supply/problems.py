@@ -1,0 +1,75 @@
+"""One record shape for everything validation finds, from a bad byte to a cross-table conflict.
+
+Keeping a single shape means the terminal table, the JSON output and the Python API
+all show the same columns, and a curator sees every problem at once, sorted together.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import polars as pl
+
+ERROR = "error"
+WARNING = "warning"
+
+REPORT_SCHEMA = {
+    "table": pl.String,
+    "row_id": pl.String,
+    "line": pl.Int64,
+    "column": pl.String,
+    "rule": pl.String,
+    "severity": pl.String,
+    "value": pl.String,
+    "message": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A single finding: where it is (table, row, line, column), which rule, and why."""
+
+    table: str | None
+    row_id: str | None
+    line: int | None
+    column: str | None
+    rule: str
+    severity: str
+    value: str | None
+    message: str
+
+    def location(self) -> str:
+        parts = [self.table or "package"]
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.row_id:
+            parts.append(f"row {self.row_id}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
+
+
+def problems_frame(problems: list[Problem]) -> pl.DataFrame:
+    """Turn problem records into a report frame with the fixed report columns."""
+    return pl.DataFrame([asdict(p) for p in problems], schema=REPORT_SCHEMA)
+
+
+def empty_report() -> pl.DataFrame:
+    return pl.DataFrame(schema=REPORT_SCHEMA)
+
+
+class PackageError(Exception):
+    """The package itself cannot be used: no descriptor, broken JSON, a path that leaves it.
+
+    Validation stops here (exit 2): there is nothing trustworthy to check.
+    """
+
+
+class DataError(Exception):
+    """A table was read but does not hold valid data; carries the problems found."""
+
+    def __init__(self, table: str, problems: list[Problem]):
+        self.table = table
+        self.problems = problems
+        shown = "\n".join(f"  {p.location()}: [{p.rule}] {p.message}" for p in problems[:10])
+        more = f"\n  … and {len(problems) - 10} more" if len(problems) > 10 else ""
+        super().__init__(f"table {table!r} cannot be loaded:\n{shown}{more}")

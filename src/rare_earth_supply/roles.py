@@ -1,0 +1,52 @@
+"""What each fact table means to the rules: its value column, dates, entity roles and subject.
+
+This is rule configuration, not field metadata (which lives only in schemas/*.json): it says
+which column a rule reads, e.g. that a capacity share's value is `share_pct`.
+"""
+from __future__ import annotations
+
+FACT_TABLES = ("reserves", "production", "capacity_shares", "investments", "costs", "technology", "timeline")
+
+VALUE_COLUMN = {
+    "reserves": "quantity",
+    "production": "quantity",
+    "capacity_shares": "share_pct",
+    "investments": "amount",
+    "costs": "value",
+    "technology": "value",
+    "timeline": "value",
+}
+
+# Year-valued columns compared with the year the citing source was published.
+YEAR_COLUMNS = {"reserves": "as_of", "production": "year", "capacity_shares": "year", "costs": "year"}
+DATE_COLUMNS = {"investments": "announced"}
+
+# (table, column) -> entity kinds that may play that role.
+ENTITY_ROLES = {
+    ("reserves", "entity_id"): {"world", "region", "country", "facility", "company"},
+    ("production", "entity_id"): {"world", "region", "country", "facility", "company"},
+    ("capacity_shares", "entity_id"): {"region", "country", "company"},
+    ("investments", "investor_id"): {"company", "government_body"},
+    ("investments", "recipient_id"): {"company", "facility"},
+    ("costs", "entity_id"): {"country", "company", "facility"},
+    ("technology", "entity_id"): {"country", "company", "facility"},
+    ("timeline", "entity_id"): {"world", "region", "country", "company", "facility", "government_body"},
+}
+
+# Columns that together say "the same thing" in two rows from different sources.
+SUBJECT = {
+    "reserves": ("entity_id", "scope", "as_of", "unit"),
+    "production": ("entity_id", "product", "year", "unit"),
+    "capacity_shares": ("entity_id", "stage", "measure", "year"),
+    "investments": ("investor_id", "recipient_id", "instrument", "currency"),
+    "costs": ("entity_id", "item", "unit", "year"),
+    "technology": ("entity_id", "item", "unit"),
+    "timeline": ("entity_id", "event", "unit"),
+}
+
+# Tables whose rows may state a share of the world total next to a quantity, and what makes
+# a world row comparable: same year (or as_of), same product (or scope), same unit.
+SHARE_OF_WORLD = {
+    "reserves": ("as_of", "scope", "unit"),
+    "production": ("year", "product", "unit"),
+}
