@@ -24,7 +24,7 @@ app = typer.Typer(
 )
 # piped output is not squeezed to 80 columns: a report read in a log or file stays legible
 out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error stays on one line, greppable
 
 
 class Format(str, Enum):
@@ -161,6 +161,32 @@ def rules(fmt: Format = typer.Option(Format.table, "--format", "-f", help="Outpu
     """The rules catalogue: id, severity, level, tolerance, description."""
     from .rules import catalogue_frame
     render.emit(out, catalogue_frame(), fmt.value, "Rules")
+
+
+@app.command()
+def docs(
+    check: bool = typer.Option(False, "--check", help="Only report whether the committed docs are current (exit 1 if not)."),
+) -> None:
+    """Write docs/ and the README's generated sections from the metadata."""
+    from .docs import generated_files
+    try:
+        package = open_package(None)
+    except PackageError as exc:
+        _fail(str(exc))
+    if not (package.root / "pyproject.toml").is_file():
+        _fail(f"docs are generated in a source checkout; {package.root} is an installed copy")
+    stale = []
+    for path, content in generated_files(package, package.root).items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != content:
+            stale.append(path)
+            if not check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(content, encoding="utf-8")
+    for path in stale:
+        out.print(f"{'stale' if check else 'wrote'} {path.relative_to(package.root)}", highlight=False)
+    if check and stale:
+        raise typer.Exit(1)
 
 
 @app.command()

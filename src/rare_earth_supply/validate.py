@@ -96,6 +96,22 @@ def _field_failures(table: str, frame: pl.DataFrame, schema: dict) -> pl.DataFra
             ))
 
 
+def check_table(table: str, path: Path, schema: dict) -> tuple[pl.DataFrame | None, pl.DataFrame]:
+    """Field-level validation of one CSV against its Table Schema: structure, types, constraints.
+
+    Returns the typed frame (None when the file is unusable) and its problems.
+    """
+    frame, problems = read_typed(table, path, schema)
+    found = problems_frame(problems)
+    if frame is None:
+        return None, found
+    # a cell that failed to parse is already reported; don't report it again as missing
+    failures = _field_failures(table, frame, schema).join(
+        found.filter(pl.col("rule") == "field-type").select("table", "line", "column"),
+        on=["table", "line", "column"], how="anti", nulls_equal=True)
+    return frame, pl.concat([found, failures])
+
+
 def read_package(package: Package) -> tuple[dict[str, pl.DataFrame], dict[str, dict], list[Problem]]:
     """Read every resource once; returns typed frames, schemas and reader problems."""
     frames, schemas, problems = {}, {}, []
@@ -114,14 +130,13 @@ def validate(path: str | Path | Package | None = None) -> Report:
     Raises `PackageError` when the package itself is unusable; everything else is reported.
     """
     package = path if isinstance(path, Package) else open_package(path)
-    frames, schemas, problems = read_package(package)
-    parts = [problems_frame(problems)]
-    type_failures = problems_frame([p for p in problems if p.rule == "field-type"]).select("table", "line", "column")
-    for name, frame in frames.items():
-        failures = _field_failures(name, frame, schemas[name])
-        # a cell that failed to parse is already reported; don't report it again as missing
-        failures = failures.join(type_failures, on=["table", "line", "column"], how="anti", nulls_equal=True)
-        parts.append(failures)
+    frames, schemas, parts = {}, {}, []
+    for name in package.names:
+        schemas[name] = package.schema(name)
+        frame, found = check_table(name, package.path(name), schemas[name])
+        parts.append(found)
+        if frame is not None:
+            frames[name] = frame
     context = Context(frames, {n: schemas[n] for n in frames})
     for rule in CATALOGUE:
         if rule.check is None or any(t not in frames for t in rule.needs):

@@ -1,0 +1,88 @@
+"""Documentation generated from the metadata, so it never drifts from the schemas and rules.
+
+`rare-earth-supply docs` writes docs/*.md and the README's generated sections; a test fails
+when the committed files differ from what this module produces.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+
+from . import render
+from .package import Package
+from .rules import catalogue_frame
+
+_BLOCK = re.compile(r"(<!-- (?P<name>[a-z-]+):start -->\n).*?(<!-- (?P=name):end -->)", re.S)
+
+
+def rules_markdown() -> str:
+    return render.markdown(catalogue_frame())
+
+
+def tables_markdown(package: Package, counts: dict[str, int]) -> str:
+    rows = [{"table": f"`{n}`", "rows": counts[n], "one row is": package.resource(n).get("description", "")}
+            for n in package.names]
+    return render.markdown(pl.DataFrame(rows))
+
+
+def _constraints(field: dict) -> str:
+    parts = []
+    for key, value in field.get("constraints", {}).items():
+        if value is True:
+            parts.append(key)
+        elif key == "enum":
+            parts.append("one of " + ", ".join(f"`{v}`" for v in value))
+        elif key == "pattern":
+            parts.append(f"pattern `{value}`")
+        else:
+            parts.append(f"{key} {value}")
+    return "; ".join(parts)
+
+
+def data_dictionary(package: Package, counts: dict[str, int]) -> str:
+    """Per table: description, keys, row count, citing sources, and every field."""
+    out = [f"# Data dictionary — {package.descriptor.get('title')} {package.version}", "",
+           "Generated from `schemas/*.json` by `rare-earth-supply docs`; do not edit by hand.", ""]
+    for name in package.names:
+        schema = package.schema(name)
+        out += [f"## `{name}`", "", schema.get("description", ""), "",
+                f"- Rows: {counts[name]}",
+                f"- Primary key: {', '.join(f'`{k}`' for k in ([schema['primaryKey']] if isinstance(schema.get('primaryKey'), str) else schema.get('primaryKey', [])))}"]
+        for fk in schema.get("foreignKeys", []):
+            ref = fk["reference"]
+            out.append(f"- Foreign key: `{fk['fields']}` → `{ref.get('resource') or name}.{ref['fields']}`")
+        out.append("")
+        fields = [{"field": f"`{f['name']}`", "type": f.get("type", "string"), "unit": f.get("unit", ""),
+                   "constraints": _constraints(f), "description": f.get("description", "")} for f in schema["fields"]]
+        out += [render.markdown(pl.DataFrame(fields)), ""]
+    return "\n".join(out)
+
+
+def rules_page() -> str:
+    return "\n".join(["# Rules", "",
+                      "Every check `rare-earth-supply validate` runs. Errors block a release; warnings are published in the consistency report.",
+                      "Generated from the rules catalogue by `rare-earth-supply docs`; do not edit by hand.", "",
+                      rules_markdown(), ""])
+
+
+def fill_blocks(text: str, blocks: dict[str, str]) -> str:
+    """Replace each `<!-- name:start -->…<!-- name:end -->` block with generated content."""
+    def replace(match: re.Match) -> str:
+        name = match.group("name")
+        return match.group(1) + blocks[name] + "\n" + match.group(3) if name in blocks else match.group(0)
+    return _BLOCK.sub(replace, text)
+
+
+def generated_files(package: Package, root: Path) -> dict[Path, str]:
+    """Every generated file's path and content."""
+    from . import load
+    counts = {n: load(n, path=package.root).height for n in package.names}
+    readme = root / "README.md"
+    return {
+        root / "docs" / "data-dictionary.md": data_dictionary(package, counts),
+        root / "docs" / "rules.md": rules_page(),
+        readme: fill_blocks(readme.read_text(encoding="utf-8"),
+                            {"rules": rules_markdown(), "tables": tables_markdown(package, counts)}),
+    }

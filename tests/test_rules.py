@@ -1,0 +1,133 @@
+"""Fault injection: for every rule in the catalogue, break a copy of the real dataset so that
+exactly that rule fails, and check that validation reports it by id."""
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from rare_earth_supply.rules import CATALOGUE, RULES
+from rare_earth_supply.validate import validate
+
+BOM = b"\xef\xbb\xbf"
+
+
+def _swap_columns(p):
+    frame = p.read("costs")
+    cols = frame.columns
+    p.write("costs", frame.select([cols[1], cols[0], *cols[2:]]))
+
+
+def _duplicate_header(p):
+    lines = p.csv("technology").read_text().split("\n")
+    lines = [line + ("," + "note" if i == 0 else ",") if line else line for i, line in enumerate(lines)]
+    p.csv("technology").write_text("\n".join(lines))
+
+
+MUTATIONS = {
+    "resource-missing": lambda p: p.csv("costs").unlink(),
+    "csv-empty": lambda p: p.csv("costs").write_text(""),
+    "csv-encoding": lambda p: p.csv("costs").write_bytes(p.csv("costs").read_bytes().replace(b"Claim", b"Cl\xe9im")),
+    "csv-bom": lambda p: p.csv("costs").write_bytes(BOM + p.csv("costs").read_bytes()),
+    "csv-line-ending": lambda p: p.csv("costs").write_bytes(p.csv("costs").read_bytes().replace(b"\n", b"\r\n")),
+    "csv-malformed": lambda p: p.replace_text("costs", ",news-004,[4],", ',news-004,"[4],'),
+    "csv-ragged": lambda p: p.replace_text("investments", ",news-002,[3],\n", ",news-002,[3]\n"),
+    "csv-header-missing": lambda p: p.write("costs", p.read("costs").drop("note")),
+    "csv-header-extra": lambda p: p.write("costs", p.read("costs").with_columns(pl.lit("x").alias("extra"))),
+    "csv-header-duplicate": _duplicate_header,
+    "csv-header-order": _swap_columns,
+    "field-type": lambda p: p.set("reserves", "res-002", "quantity", "1.5 million"),
+    "field-required": lambda p: p.set("reserves", "res-002", "scope", None),
+    "field-unique": lambda p: p.set("sources", "news-001", "file", "000_be750dd895950846.txt"),
+    "field-minimum": lambda p: p.set("costs", "cost-001", "value", "-1"),
+    "field-maximum": lambda p: p.set("reserves", "res-001", "share_of_world_pct", "101"),
+    "field-enum": lambda p: p.set("reserves", "res-002", "scope", "medium"),
+    "field-pattern": lambda p: p.set("entities", "apple", "country", "USA"),
+    "field-length": lambda p: p.set("costs", "cost-001", "as_reported", "x" * 121),
+    "primary-key": lambda p: p.set("timeline", "time-002", "id", "time-001"),
+    "foreign-key": lambda p: p.set("reserves", "res-002", "entity_id", "atlantis"),
+    "text-formula": lambda p: p.set("costs", "cost-002", "note", "=HYPERLINK(1)"),
+    "text-whitespace": lambda p: p.set("costs", "cost-002", "note", "padded "),
+    "currency-iso4217": lambda p: p.set("investments", "inv-002", "currency", "USX"),
+    "qualifier-impossible": lambda p: p.set("capacity_shares", "cap-001", "share_pct", "100"),
+    "event-after-source": lambda p: p.set("capacity_shares", "cap-003", "year", "2030"),
+    "locator-format": lambda p: p.set("costs", "cost-001", "locator", "paragraph 4"),
+    "entity-role": lambda p: p.set("investments", "inv-002", "investor_id", "world"),
+    "entity-parent": lambda p: p.set("entities", "mountain-pass", "parent_id", "us"),
+    "share-sum": lambda p: p.append("capacity_shares", id="cap-900", entity_id="us", stage="magnets", measure="capacity",
+                                    share_pct="20", qualifier="eq", as_reported="20%", source_id="news-000", locator="[3]"),
+    "facility-within-country": lambda p: p.set("reserves", "res-001", "quantity", "2000000"),
+    # news-003 gives China "thousands of millions" of tonnes: more than a 100 Mt world total
+    "countries-within-world": lambda p: p.append("reserves", id="res-900", entity_id="world", scope="total", quantity="100000000",
+                                                 unit="t_reo", qualifier="eq", as_reported="x", source_id="news-003", locator="[3]"),
+    "share-stated-vs-computed": lambda p: p.append("reserves", id="res-900", entity_id="world", scope="total", quantity="1000000000",
+                                                   unit="t_reo", qualifier="eq", as_reported="x", source_id="news-000", locator="[3]"),
+    "sources-disagree": lambda p: p.append("reserves", id="res-900", entity_id="us", scope="total", quantity="3000000",
+                                           unit="t_reo", qualifier="eq", as_reported="3 million tons", source_id="news-000", locator="[3]"),
+    "source-uncited": lambda p: p.append("sources", id="news-999", title="t", title_en="t", language="en", kind="news_summary"),
+}
+
+def test_every_rule_has_a_fault_injection():
+    assert set(MUTATIONS) == set(RULES), "add a mutation for each new rule (and remove those of deleted rules)"
+
+
+def test_real_data_has_no_errors():
+    report = validate()
+    assert report.errors.is_empty(), report.errors
+    assert report.exit_code() == 0
+
+
+@pytest.mark.parametrize("rule_id", sorted(MUTATIONS))
+def test_rule_catches_its_fault(package_copy, rule_id):
+    MUTATIONS[rule_id](package_copy)
+    report = validate(package_copy.root)
+    fired = set(report.frame["rule"])
+    assert rule_id in fired, f"{rule_id} not reported; got {report.frame}"
+    assert fired == {rule_id}, f"other rules fired too: {fired - {rule_id}}"
+    rows = report.frame.filter(pl.col("rule") == rule_id)
+    assert (rows["severity"] == RULES[rule_id].severity).all()
+    assert rows["message"].str.len_chars().min() > 10
+    assert report.exit_code(strict=True) == 1
+    assert report.exit_code() == (1 if RULES[rule_id].severity == "error" else 0)
+
+
+def test_reported_rows_name_table_line_and_id(package_copy):
+    package_copy.set("costs", "cost-001", "value", "-1")
+    package_copy.set("investments", "inv-003", "currency", "XYZ")
+    report = validate(package_copy.root)
+    found = {(r["table"], r["row_id"], r["line"], r["column"], r["rule"]) for r in report.frame.iter_rows(named=True)}
+    assert found == {("costs", "cost-001", 2, "value", "field-minimum"),
+                     ("investments", "inv-003", 4, "currency", "currency-iso4217")}
+
+
+def test_every_problem_is_reported_at_once(package_copy):
+    for rule_id in ("field-minimum", "currency-iso4217", "entity-parent", "locator-format"):
+        MUTATIONS[rule_id](package_copy)
+    package_copy.csv("timeline").write_bytes(BOM + package_copy.csv("timeline").read_bytes())
+    fired = set(validate(package_copy.root).frame["rule"])
+    assert {"field-minimum", "currency-iso4217", "entity-parent", "locator-format", "csv-bom"} <= fired
+
+
+def test_catalogue_entries_are_complete():
+    for rule in CATALOGUE:
+        assert rule.severity in ("error", "warning") and rule.level in ("file", "field", "row", "cross-table")
+        assert rule.description.endswith(".") and len(rule.description) > 20
+    assert [r.id for r in CATALOGUE] == list(RULES), "rule ids are unique"
+
+
+def test_share_sum_counts_lower_bounds_as_given_and_one_figure_per_country(package_copy):
+    # China is given "more than 90%" of magnet capacity; the U.S. at 10% still fits, 11.5% does not
+    row = dict(entity_id="us", stage="magnets", measure="capacity", qualifier="eq", as_reported="x", source_id="news-000", locator="[3]")
+    package_copy.append("capacity_shares", id="cap-900", share_pct="10", **row)
+    assert "share-sum" not in set(validate(package_copy.root).frame["rule"])
+    package_copy.set("capacity_shares", "cap-900", "share_pct", "11.5")
+    assert "share-sum" in set(validate(package_copy.root).frame["rule"])
+
+
+def test_qualifier_bounds_do_not_conflict_with_larger_exact_figures(package_copy):
+    # "over 45,000" and 45,455 agree; 44,000 against "over 45,000" is beyond the 2% tolerance
+    row = dict(entity_id="mountain-pass", year="2024", product="reo_in_concentrate", unit="t_reo", qualifier="eq",
+               as_reported="x", source_id="news-004", locator="[4]")
+    package_copy.append("production", id="prod-900", quantity="45455", **row)
+    assert "sources-disagree" not in set(validate(package_copy.root).frame["rule"])
+    package_copy.set("production", "prod-900", "quantity", "44000")
+    assert "sources-disagree" in set(validate(package_copy.root).frame["rule"])
