@@ -80,3 +80,18 @@ def test_loading_does_not_import_validation_libraries():
     code = "import sys, rare_earth_supply as r; r.load('reserves'); print(sorted(m for m in ('pandera', 'frictionless', 'pandas') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_changed_byte_in_an_installed_csv_fails_loading_by_name(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
+    csv = target / "rare_earth_supply" / "_package" / "data" / "reserves.csv"
+    csv.write_bytes(csv.read_bytes().replace(b"1400000", b"1400001"))
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    code = ("import rare_earth_supply as r\n"
+            "try:\n    r.load('reserves')\nexcept r.IntegrityError as e:\n    print('REFUSED', e)\n"
+            "print('UNVERIFIED', r.load('reserves', verify=False).height)\nprint('OTHER', r.load('costs').height)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    assert "REFUSED" in done.stdout and "reserves.csv" in done.stdout and "verify=False" in done.stdout
+    assert "UNVERIFIED 3" in done.stdout and "OTHER 4" in done.stdout

@@ -2,10 +2,13 @@
 exactly that rule fails, and check that validation reports it by id."""
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import pytest
 
 from rare_earth_supply.rules import CATALOGUE, RULES
+from rare_earth_supply.stamp import dumps, stamped
 from rare_earth_supply.validate import validate
 
 BOM = b"\xef\xbb\xbf"
@@ -23,7 +26,14 @@ def _duplicate_header(p):
     p.csv("technology").write_text("\n".join(lines))
 
 
+def _tamper_after_stamping(p):
+    descriptor = json.loads((p.root / "datapackage.json").read_text())
+    (p.root / "datapackage.json").write_text(dumps(stamped(descriptor, p.root)))
+    p.replace_text("costs", "$7 per", "$8 per")
+
+
 MUTATIONS = {
+    "resource-hash": _tamper_after_stamping,
     "resource-missing": lambda p: p.csv("costs").unlink(),
     "csv-empty": lambda p: p.csv("costs").write_text(""),
     "csv-encoding": lambda p: p.csv("costs").write_bytes(p.csv("costs").read_bytes().replace(b"Claim", b"Cl\xe9im")),

@@ -14,10 +14,13 @@ from pathlib import Path
 import polars as pl
 
 from .package import Package, descriptor_path, open_package
-from .problems import DataError, PackageError
+from .problems import DataError, IntegrityError, PackageError
 from .reading import LINE, read_typed
+from .stamp import mismatch
 
-__all__ = ["load", "tables", "descriptor_path", "DataError", "PackageError", "__version__"]
+__all__ = ["load", "tables", "descriptor_path", "DataError", "IntegrityError", "PackageError", "__version__"]
+
+_verified: set[tuple] = set()  # (path, hash, size, mtime) of files already checked in this process
 
 
 @lru_cache(maxsize=None)
@@ -34,15 +37,34 @@ def tables(path: str | Path | None = None) -> list[str]:
     return _package(path).names
 
 
-def load(name: str, *, path: str | Path | None = None) -> pl.DataFrame:
+def _verify(package: Package, name: str) -> None:
+    """Check a file against the hash its descriptor records, once per process (again if the file changes)."""
+    path = package.path(name)
+    if not path.is_file():
+        return  # the reader reports a missing file by name
+    stat = path.stat()
+    seen = (path, str(package.resource(name).get("hash")), stat.st_size, stat.st_mtime_ns)
+    if seen in _verified:
+        return
+    problem = mismatch(package.resource(name), path)
+    if problem:
+        raise IntegrityError(f"{path}: changed since release — {problem}. Reinstall the package to get the "
+                             f"released data, or pass verify=False to load the file as it is.")
+    _verified.add(seen)
+
+
+def load(name: str, *, path: str | Path | None = None, verify: bool = True) -> pl.DataFrame:
     """One table as a polars DataFrame typed per its Table Schema (dates as dates, empty as null).
 
-    Raises KeyError for an unknown table (naming the valid ones) and DataError when a cell
-    does not parse as its type.
+    Where the descriptor records a file's hash (installed wheels, release zips), the file is
+    checked against it first; `verify=False` skips that. Raises KeyError for an unknown table
+    (naming the valid ones), IntegrityError for a changed file, DataError for an unparsable cell.
     """
     package = _package(path)
     if name not in package.resources:
         raise KeyError(f"unknown table {name!r}; tables are: {', '.join(package.names)}")
+    if verify:
+        _verify(package, name)
     frame, problems = read_typed(name, package.path(name), package.schema(name))
     if problems or frame is None:
         raise DataError(name, problems)

@@ -163,6 +163,88 @@ def rules(fmt: Format = typer.Option(Format.table, "--format", "-f", help="Outpu
     render.emit(out, catalogue_frame(), fmt.value, "Rules")
 
 
+@app.command("diff")
+def diff_command(
+    old: str = typer.Argument(..., help="Older release: package directory, datapackage.json, release zip or git tag."),
+    new: str = typer.Argument(".", help="Newer release (default: this checkout)."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table (summary), json (everything) or markdown (CHANGELOG section)."),
+) -> None:
+    """What changed between two releases, and the SemVer bump it requires."""
+    from .diff import changelog_markdown, diff, opened
+    try:
+        with opened(old) as a, opened(new) as b:
+            change = diff(a, b)
+    except PackageError as exc:
+        _fail(str(exc))
+    if fmt is Format.json:
+        print(render.to_json(change.to_dict()))
+        return
+    if fmt is Format.markdown:
+        print(changelog_markdown(change))
+        return
+    rows = [{"table": t.name, "status": t.status, "rows added": len(t.rows_added), "rows removed": len(t.rows_removed),
+             "cells changed": len(t.rows_changed), "fields added": len(t.fields_added), "fields removed": len(t.fields_removed),
+             "bump": t.bump, "why": "; ".join(r for level in ("major", "minor", "patch") for r in t.reasons()[level])}
+            for t in change.tables]
+    out.print(render.rich_table(pl.DataFrame(rows), f"{change.old_version} → {change.new_version}"))
+    for t in change.tables:
+        for c in t.rows_changed:
+            out.print(f"  {t.name} {c['id']} {c['column']}: {c['old']!r} → {c['new']!r}", highlight=False)
+    verdict = "ok" if ["none", "patch", "minor", "major"].index(change.actual_bump) >= ["none", "patch", "minor", "major"].index(change.required_bump) else "TOO SMALL"
+    out.print(f"required bump: [bold]{change.required_bump.upper()}[/]; version change is {change.actual_bump} ({verdict})", highlight=False)
+
+
+@app.command()
+def build(
+    out_dir: Path = typer.Option(Path("dist"), "--out", "-o", help="Where the release files go."),
+    since: Optional[str] = typer.Option(None, "--since", help="Previous release (zip, directory or git tag): refuse a too-small version bump."),
+    path: Optional[Path] = typer.Option(None, "--path", help="Package to release (default: the bundled package)."),
+) -> None:
+    """Validate, then write the release: zip with hashes, Parquet, SQLite, consistency report."""
+    from .build import BuildError, build as run
+    try:
+        result = run(open_package(path), out_dir, since)
+    except (PackageError, BuildError) as exc:
+        _fail(str(exc), 2 if isinstance(exc, PackageError) else 1)
+    for file in result.files:
+        out.print(f"wrote {file}", highlight=False)
+    if result.changelog:
+        out.print(f"\nChanges since {since} (for CHANGELOG.md):\n")
+        print(result.changelog)
+
+
+class CiteFormat(str, Enum):
+    text = "text"
+    bibtex = "bibtex"
+    cff = "cff"
+    json = "json"
+
+
+@app.command()
+def cite(
+    fmt: CiteFormat = typer.Option(CiteFormat.text, "--format", "-f", help="Citation format."),
+    row: Optional[str] = typer.Option(None, "--row", help="One figure, as TABLE:ID (e.g. reserves:res-001)."),
+    path: Optional[Path] = typer.Option(None, "--path", help="Package directory or datapackage.json."),
+) -> None:
+    """How to cite this release, or one figure of it with its original source."""
+    from .cite import release_citation, row_citation
+    try:
+        package = open_package(path)
+        if row is None:
+            print(release_citation(package, fmt.value), end="")
+            return
+        table, sep, row_id = row.partition(":")
+        if not sep or not row_id:
+            _fail(f"--row takes TABLE:ID, e.g. reserves:res-001; got {row!r}")
+        if table not in package.names:
+            _fail(f"unknown table {table!r}; tables are: {', '.join(package.names)}")
+        print(row_citation(package, table, row_id, fmt.value if fmt.value != "cff" else "text"), end="")
+    except KeyError as exc:
+        _fail(exc.args[0])
+    except PackageError as exc:
+        _fail(str(exc))
+
+
 @app.command()
 def docs(
     check: bool = typer.Option(False, "--check", help="Only report whether the committed docs are current (exit 1 if not)."),

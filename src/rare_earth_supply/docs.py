@@ -80,7 +80,9 @@ def generated_files(package: Package, root: Path) -> dict[Path, str]:
     from . import load
     counts = {n: load(n, path=package.root).height for n in package.names}
     readme = root / "README.md"
+    from .cite import citation_cff
     return {
+        root / "CITATION.cff": citation_cff(package),
         root / "docs" / "data-dictionary.md": data_dictionary(package, counts),
         root / "docs" / "rules.md": rules_page(),
         readme: fill_blocks(readme.read_text(encoding="utf-8"),

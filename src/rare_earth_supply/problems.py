@@ -73,3 +73,7 @@ class DataError(Exception):
         shown = "\n".join(f"  {p.location()}: [{p.rule}] {p.message}" for p in problems[:10])
         more = f"\n  … and {len(problems) - 10} more" if len(problems) > 10 else ""
         super().__init__(f"table {table!r} cannot be loaded:\n{shown}{more}")
+
+
+class IntegrityError(Exception):
+    """An installed or released file no longer matches the hash its descriptor records."""

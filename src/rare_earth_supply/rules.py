@@ -290,6 +290,7 @@ def check_uncited_sources(ctx: Context) -> pl.DataFrame:
 CATALOGUE: tuple[Rule, ...] = (
     # file level (the reader)
     Rule("resource-missing", ERROR, "file", "The file a resource names exists and can be read."),
+    Rule("resource-hash", ERROR, "file", "Where the descriptor records a file's bytes and sha256 hash (releases, installed copies), the file matches them."),
     Rule("csv-empty", ERROR, "file", "A CSV file holds at least a header row."),
     Rule("csv-encoding", ERROR, "file", "A CSV file is valid UTF-8."),
     Rule("csv-bom", ERROR, "file", "A CSV file has no byte-order mark."),

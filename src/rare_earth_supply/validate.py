@@ -16,6 +16,7 @@ from . import schema as derived_schema
 from .package import Package, open_package
 from .problems import ERROR, REPORT_SCHEMA, WARNING, Problem, problems_frame
 from .reading import LINE, read_typed
+from .stamp import mismatch
 from .rules import CATALOGUE, RULES, Context
 
 # How a pandera failure reads, by rule: the text before and after the failing value.
@@ -135,6 +136,8 @@ def validate(path: str | Path | Package | None = None) -> Report:
         schemas[name] = package.schema(name)
         frame, found = check_table(name, package.path(name), schemas[name])
         parts.append(found)
+        if package.path(name).is_file() and (changed := mismatch(package.resource(name), package.path(name))):
+            parts.append(problems_frame([Problem(name, None, None, None, "resource-hash", ERROR, None, changed)]))
         if frame is not None:
             frames[name] = frame
     context = Context(frames, {n: schemas[n] for n in frames})

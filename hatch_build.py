@@ -1,0 +1,28 @@
+"""Hatch build hook: the wheel's datapackage.json is stamped with each file's bytes and sha256."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import tempfile
+from pathlib import Path
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+
+class StampDescriptor(BuildHookInterface):
+    def initialize(self, version: str, build_data: dict) -> None:
+        if self.target_name != "wheel" or version == "editable":
+            return  # an editable install reads the checkout, whose descriptor has no hashes
+        root = Path(self.root)
+        spec = importlib.util.spec_from_file_location("_stamp", root / "src" / "rare_earth_supply" / "stamp.py")
+        stamp = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(stamp)
+        descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+        self._tmp = tempfile.TemporaryDirectory()
+        target = Path(self._tmp.name) / "datapackage.json"
+        target.write_text(stamp.dumps(stamp.stamped(descriptor, root)), encoding="utf-8")
+        build_data["force_include"][str(target)] = "rare_earth_supply/_package/datapackage.json"
+
+    def finalize(self, version: str, build_data: dict, artifact_path: str) -> None:
+        if hasattr(self, "_tmp"):
+            self._tmp.cleanup()
