@@ -102,3 +102,23 @@ def stated_vs_computed(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
             pl.when(pl.col("difference_pp").abs() <= SHARE_TOLERANCE_PP).then(pl.lit("agrees"))
             .otherwise(pl.lit("disagrees")).alias("verdict")))
     return pl.concat(out).sort("table", "row_id", "world_row")
+
+
+COMPUTED_SCHEMA = {"source_id": pl.String, "year": pl.Int64, "entity_id": pl.String, "quantity": pl.Float64,
+                   "world_quantity": pl.Float64, "share_pct": pl.Float64}
+
+
+def computed_shares(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Each country's share of world mine production, from one source's own country and world rows."""
+    entities, production = frames.get("entities"), frames.get("production")
+    if entities is None or production is None:
+        return pl.DataFrame(schema=COMPUTED_SCHEMA)
+    kinds = entities.select(pl.col("id").alias("entity_id"), pl.col("kind"))
+    keys = ["source_id", *SHARE_OF_WORLD["production"]]
+    rows = production.join(kinds, on="entity_id")
+    world = rows.filter(pl.col("kind") == "world", pl.col("quantity") > 0).select(*keys, pl.col("quantity").alias("world_quantity"))
+    countries = rows.filter(pl.col("kind") == "country", pl.col("unit") != "USD")
+    return (countries.join(world, on=keys, nulls_equal=True)
+            .select("source_id", "year", "entity_id", pl.col("quantity").cast(pl.Float64), pl.col("world_quantity").cast(pl.Float64),
+                    (pl.col("quantity") / pl.col("world_quantity") * 100).round(2).alias("share_pct"))
+            .sort(["source_id", "year", "share_pct"], descending=[False, False, True]))

@@ -24,6 +24,7 @@ def consistency_frames(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFram
         "Stated shares against computed shares": shares.select(
             "table", "row_id", "source_id", "stated_pct", "quantity", "world_row", "world_source", "world_quantity",
             "computed_pct", "difference_pp", "verdict"),
+        "Country shares of world mine production, computed": consistency.computed_shares(frames),
     }
 
 

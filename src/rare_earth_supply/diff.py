@@ -253,6 +253,7 @@ def changelog_markdown(d: Diff) -> str:
         changed += [f"- `{t.name}`: field `{c['field']}` type {c['old']} → {c['new']}" for c in t.fields_retyped]
         changed += [f"- `{t.name}`: constraints of `{c['field']}`" for c in t.constraints_changed]
         changed += [f"- `{t.name}`: {m}" for m in t.metadata_changed]
+    changed += [f"- Package metadata: `{key}`" for key in d.package_metadata_changed]
     parts = []
     for title, lines in (("Added", added), ("Changed", changed), ("Removed", removed)):
         if lines:

@@ -5,7 +5,7 @@ which column a rule reads, e.g. that a capacity share's value is `share_pct`.
 """
 from __future__ import annotations
 
-FACT_TABLES = ("reserves", "production", "capacity_shares", "investments", "costs", "technology", "timeline")
+FACT_TABLES = ("reserves", "production", "capacity_shares", "investments", "costs", "prices", "technology", "timeline")
 
 VALUE_COLUMN = {
     "reserves": "quantity",
@@ -13,12 +13,13 @@ VALUE_COLUMN = {
     "capacity_shares": "share_pct",
     "investments": "amount",
     "costs": "value",
+    "prices": "price",
     "technology": "value",
     "timeline": "value",
 }
 
 # Year-valued columns compared with the year the citing source was published.
-YEAR_COLUMNS = {"reserves": "as_of", "production": "year", "capacity_shares": "year", "costs": "year"}
+YEAR_COLUMNS = {"reserves": "as_of", "production": "year", "capacity_shares": "year", "costs": "year", "prices": "year"}
 DATE_COLUMNS = {"investments": "announced"}
 
 # (table, column) -> entity kinds that may play that role.
@@ -29,17 +30,19 @@ ENTITY_ROLES = {
     ("investments", "investor_id"): {"company", "government_body"},
     ("investments", "recipient_id"): {"company", "facility"},
     ("costs", "entity_id"): {"country", "company", "facility"},
+    ("prices", "entity_id"): {"world", "region", "country", "company"},
     ("technology", "entity_id"): {"country", "company", "facility"},
     ("timeline", "entity_id"): {"world", "region", "country", "company", "facility", "government_body"},
 }
 
 # Columns that together say "the same thing" in two rows from different sources.
 SUBJECT = {
-    "reserves": ("entity_id", "scope", "as_of", "unit"),
+    "reserves": ("entity_id", "scope", "classification", "as_of", "unit"),
     "production": ("entity_id", "product", "year", "unit"),
     "capacity_shares": ("entity_id", "stage", "measure", "year"),
     "investments": ("investor_id", "recipient_id", "instrument", "currency"),
     "costs": ("entity_id", "item", "unit", "year"),
+    "prices": ("entity_id", "product", "purity_pct", "kind", "year", "unit"),
     "technology": ("entity_id", "item", "unit"),
     "timeline": ("entity_id", "event", "unit"),
 }
@@ -47,6 +50,6 @@ SUBJECT = {
 # Tables whose rows may state a share of the world total next to a quantity, and what makes
 # a world row comparable: same year (or as_of), same product (or scope), same unit.
 SHARE_OF_WORLD = {
-    "reserves": ("as_of", "scope", "unit"),
+    "reserves": ("as_of", "scope", "classification", "unit"),
     "production": ("year", "product", "unit"),
 }

@@ -208,7 +208,7 @@ def check_entity_parent(ctx: Context) -> pl.DataFrame:
 # ---- cross-table: sums and bounds -------------------------------------------------------
 
 SHARE_SUM_TOLERANCE_PP = 1.0
-WORLD_SUM_TOLERANCE = 0.02
+ROUNDING_TOLERANCE = 0.02  # published totals and estimates are rounded
 
 
 def check_share_sum(ctx: Context) -> pl.DataFrame:
@@ -226,7 +226,7 @@ def check_share_sum(ctx: Context) -> pl.DataFrame:
 
 
 def _within(ctx: Context, table: str, keys: tuple[str, ...]) -> pl.DataFrame:
-    """A facility's figure may not exceed the largest figure given for its country."""
+    """A facility's figure may not exceed the largest figure given for its country (beyond rounding)."""
     entities = ctx.frames["entities"]
     facilities = entities.filter(pl.col("kind") == "facility").select(pl.col("id").alias("entity_id"), pl.col("country").alias("_iso"))
     countries = entities.filter(pl.col("kind") == "country").select(pl.col("id").alias("_country_id"), pl.col("country").alias("_iso"))
@@ -234,7 +234,7 @@ def _within(ctx: Context, table: str, keys: tuple[str, ...]) -> pl.DataFrame:
     country_max = (frame.join(countries.rename({"_country_id": "entity_id"}), on="entity_id")
                    .group_by(["_iso", *keys]).agg(bounds.upper("quantity").max().alias("_country_hi")))
     joined = frame.join(facilities, on="entity_id").join(country_max, on=["_iso", *keys], nulls_equal=True)
-    return hits(joined, table, "quantity", bounds.lower("quantity") > pl.col("_country_hi"), pl.col("quantity"),
+    return hits(joined, table, "quantity", bounds.lower("quantity") > pl.col("_country_hi") * (1 + ROUNDING_TOLERANCE), pl.col("quantity"),
                 pl.format("facility figure exceeds every figure for its country {} ({})", pl.col("_iso"), pl.col("_country_hi")))
 
 
@@ -254,8 +254,9 @@ def check_countries_within_world(ctx: Context) -> pl.DataFrame:
         country_sum = (frame.filter(pl.col("_kind") == "country").group_by(group)
                        .agg(bounds.lower("quantity").sum().alias("_countries"), pl.len().alias("_n")))
         world = frame.filter(pl.col("_kind") == "world").join(country_sum, on=group, nulls_equal=True)
+        tolerance = pl.when(pl.col("qualifier") == "approx").then(consistency.APPROX_TOLERANCE).otherwise(ROUNDING_TOLERANCE)
         parts.append(hits(world, table, "quantity",
-                          pl.col("_countries") > bounds.upper("quantity") * (1 + WORLD_SUM_TOLERANCE), pl.col("quantity"),
+                          pl.col("_countries") > bounds.upper("quantity") * (1 + tolerance), pl.col("quantity"),
                           pl.format("the {} countries of this source add to {}, more than this world total allows",
                                     pl.col("_n"), pl.col("_countries"))))
     return _concat(parts)
@@ -325,9 +326,9 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("share-sum", ERROR, "cross-table", "For one stage, measure and year, the shares of distinct countries add to no more than 100% (lower bounds count as given; the lowest figure per country is used).",
          f"{SHARE_SUM_TOLERANCE_PP:g} percentage point", check_share_sum, ("entities", "capacity_shares")),
     Rule("facility-within-country", ERROR, "cross-table", "A facility's reserves or output do not exceed the largest figure for its country of the same year and scope or product.",
-         check=check_facility_within_country, needs=("entities",)),
+         f"{ROUNDING_TOLERANCE:.0%} of the country figure (rounded estimates)", check_facility_within_country, ("entities",)),
     Rule("countries-within-world", ERROR, "cross-table", "Within one source, the countries' quantities of a year add to no more than that source's world total.",
-         f"{WORLD_SUM_TOLERANCE:.0%} of the world total (rounded totals)", check_countries_within_world, ("entities",)),
+         f"{ROUNDING_TOLERANCE:.0%} of the world total ({consistency.APPROX_TOLERANCE:.0%} where it is approximate)", check_countries_within_world, ("entities",)),
     # warnings
     Rule("share-stated-vs-computed", WARNING, "cross-table", "A stated share of world agrees with quantity ÷ world total for the same year.",
          f"{consistency.SHARE_TOLERANCE_PP:g} percentage point", check_share_vs_computed, ("entities",)),
