@@ -12,7 +12,7 @@ import rare_earth_supply as res
 from conftest import ROOT, SHARED
 
 SCHEMAS = {p.stem: json.loads(p.read_text()) for p in (ROOT / "schemas").glob("*.json")}
-EXPECTED_DTYPES = {"string": pl.String, "integer": pl.Int64, "number": pl.Float64, "date": pl.Date}
+EXPECTED_DTYPES = {"string": pl.String, "integer": pl.Int64, "number": pl.Float64, "date": pl.Date, "boolean": pl.Boolean}
 
 
 def test_tables_are_the_resources_and_each_has_a_schema_file():

@@ -187,10 +187,11 @@ def test_row_citation_names_release_source_and_locator():
 def test_changed_byte_in_a_stamped_package_fails_loading(package_copy):
     descriptor = json.loads((package_copy.root / "datapackage.json").read_text())
     (package_copy.root / "datapackage.json").write_text(dumps(stamped(descriptor, package_copy.root)))
-    assert res.load("costs", path=package_copy.root).height == 4
+    rows = res.load("costs").height
+    assert res.load("costs", path=package_copy.root).height == rows
     package_copy.replace_text("costs", "$7 per", "$8 per")
     with pytest.raises(res.IntegrityError, match="costs.csv"):
         res.load("costs", path=package_copy.root)
-    assert res.load("costs", path=package_copy.root, verify=False).height == 4
+    assert res.load("costs", path=package_copy.root, verify=False).height == rows
     result = runner.invoke(app, ["validate", str(package_copy.root)])
     assert result.exit_code == 1 and "resource-hash" in result.output

@@ -24,8 +24,14 @@ PAIR_SCHEMA = {
 }
 
 
+def figure(value: pl.Expr) -> pl.Expr:
+    """A number as text without a trailing .0 for whole values (45000, not 45000.0)."""
+    whole = value.is_finite() & (value == value.round(0))
+    return pl.when(whole).then(value.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(value.cast(pl.String))
+
+
 def _subject_label(columns: tuple[str, ...]) -> pl.Expr:
-    return pl.concat_str([pl.col(c).cast(pl.String).fill_null("?") for c in columns], separator=" / ")
+    return pl.concat_str([pl.col(c).cast(pl.String).fill_null("–") for c in columns], separator=" / ")
 
 
 def pairs(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
@@ -122,3 +128,27 @@ def computed_shares(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
             .select("source_id", "year", "entity_id", pl.col("quantity").cast(pl.Float64), pl.col("world_quantity").cast(pl.Float64),
                     (pl.col("quantity") / pl.col("world_quantity") * 100).round(2).alias("share_pct"))
             .sort(["source_id", "year", "share_pct"], descending=[False, False, True]))
+
+
+PRIMARY_KINDS = ("press_release", "regulatory_filing", "statistics", "company_report")
+
+
+def news_against_primary(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Each news figure that a primary record also gives: corroborated or not, and by which source."""
+    sources = frames.get("sources")
+    found = pairs(frames)
+    if sources is None or found.is_empty():
+        return found.select("table", "subject").clear()
+    kinds = sources.select(pl.col("id"), pl.col("kind"))
+    tagged = (found.join(kinds.rename({"id": "source_a", "kind": "kind_a"}), on="source_a")
+              .join(kinds.rename({"id": "source_b", "kind": "kind_b"}), on="source_b"))
+    news_first = tagged.filter((pl.col("kind_a") == "news_summary") & pl.col("kind_b").is_in(PRIMARY_KINDS))
+    news_second = tagged.filter((pl.col("kind_b") == "news_summary") & pl.col("kind_a").is_in(PRIMARY_KINDS))
+    def side(frame: pl.DataFrame, news: str, primary: str) -> pl.DataFrame:
+        return frame.select(
+            "table", "subject", pl.col(f"row_{news}").alias("news_row"), pl.col(f"source_{news}").alias("news_source"),
+            pl.concat_str([pl.col(f"qualifier_{news}"), figure(pl.col(f"value_{news}"))], separator=" ").alias("news_value"),
+            pl.col(f"row_{primary}").alias("primary_row"), pl.col(f"source_{primary}").alias("primary_source"),
+            pl.concat_str([pl.col(f"qualifier_{primary}"), figure(pl.col(f"value_{primary}"))], separator=" ").alias("primary_value"),
+            (pl.col("tolerance") * 100).alias("tolerance_pct"), "verdict")
+    return pl.concat([side(news_first, "a", "b"), side(news_second, "b", "a")]).sort("table", "news_row", "primary_row")

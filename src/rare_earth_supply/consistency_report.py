@@ -19,6 +19,7 @@ def consistency_frames(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFram
     shares = consistency.stated_vs_computed(frames).with_columns(
         pl.col("computed_pct").round(2), pl.col("difference_pp").round(2))
     return {
+        "News figures against primary records": consistency.news_against_primary(frames),
         "Conflicts between sources": pairs.filter(pl.col("verdict") == "conflict").select(shown),
         "Corroborated figures": pairs.filter(pl.col("verdict") == "corroborated").select(shown),
         "Stated shares against computed shares": shares.select(

@@ -5,13 +5,14 @@ which column a rule reads, e.g. that a capacity share's value is `share_pct`.
 """
 from __future__ import annotations
 
-FACT_TABLES = ("reserves", "production", "capacity_shares", "investments", "costs", "prices", "technology", "timeline")
+FACT_TABLES = ("reserves", "production", "capacity_shares", "investments", "deal_terms", "costs", "prices", "technology", "timeline")
 
 VALUE_COLUMN = {
     "reserves": "quantity",
     "production": "quantity",
     "capacity_shares": "share_pct",
     "investments": "amount",
+    "deal_terms": "value",
     "costs": "value",
     "prices": "price",
     "technology": "value",
@@ -27,7 +28,7 @@ ENTITY_ROLES = {
     ("reserves", "entity_id"): {"world", "region", "country", "facility", "company"},
     ("production", "entity_id"): {"world", "region", "country", "facility", "company"},
     ("capacity_shares", "entity_id"): {"region", "country", "company"},
-    ("investments", "investor_id"): {"company", "government_body"},
+    ("investments", "investor_id"): {"company", "government_body", "consortium"},
     ("investments", "recipient_id"): {"company", "facility"},
     ("costs", "entity_id"): {"country", "company", "facility"},
     ("prices", "entity_id"): {"world", "region", "country", "company"},
@@ -41,6 +42,7 @@ SUBJECT = {
     "production": ("entity_id", "product", "year", "unit"),
     "capacity_shares": ("entity_id", "stage", "measure", "year"),
     "investments": ("investor_id", "recipient_id", "instrument", "currency"),
+    "deal_terms": ("investment_id", "term", "unit"),
     "costs": ("entity_id", "item", "unit", "year"),
     "prices": ("entity_id", "product", "purity_pct", "kind", "year", "unit"),
     "technology": ("entity_id", "item", "unit"),

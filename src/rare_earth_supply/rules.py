@@ -115,11 +115,17 @@ def check_currency(ctx: Context) -> pl.DataFrame:
                 pl.col("currency"), pl.format("{} is not an ISO 4217 currency code", pl.col("currency")))
 
 
+def check_amount_currency(ctx: Context) -> pl.DataFrame:
+    frame = ctx.frames["investments"]
+    return hits(frame, "investments", "currency", pl.col("amount").is_not_null() & pl.col("currency").is_null(), pl.col("amount"),
+                pl.lit("an amount needs its currency"))
+
+
 def _percent(table: str) -> pl.Expr | None:
     """True where the row's value column is a percentage."""
     if table == "capacity_shares":
         return pl.lit(True)
-    if table in ("costs", "technology"):
+    if table in ("costs", "technology", "deal_terms"):
         return pl.col("unit").str.starts_with("pct")
     return None
 
@@ -153,9 +159,10 @@ def check_event_after_source(ctx: Context) -> pl.DataFrame:
         elif table in DATE_COLUMNS:
             column = DATE_COLUMNS[table]
             late = pl.col(column) > pl.col("_published")
-        elif table == "timeline":
+        elif table == "timeline":  # a plan or expectation may lie after the source's date
             column = "value"
-            late = pl.col("unit").is_in(["year", "decade"]) & (pl.col("value") > pl.col("_published").dt.year())
+            late = (pl.col("unit").is_in(["year", "decade"]) & ~pl.col("expected").fill_null(False)
+                    & (pl.col("value") > pl.col("_published").dt.year()))
         else:
             continue
         parts.append(hits(frame, table, column, late.fill_null(False), pl.col(column),
@@ -268,8 +275,8 @@ def check_share_vs_computed(ctx: Context) -> pl.DataFrame:
     shares = consistency.stated_vs_computed(ctx.frames).filter(pl.col("verdict") == "disagrees")
     return shares.select(
         "table", "row_id", "line", pl.lit("share_of_world_pct").alias("column"), pl.col("stated_pct").cast(pl.String).alias("value"),
-        pl.format("stated {}% of world, but {} ÷ {} ({}, {}) = {}%", pl.col("stated_pct"), pl.col("quantity"),
-                  pl.col("world_quantity"), pl.col("world_row"), pl.col("world_source"), pl.col("computed_pct").round(2)).alias("message"))
+        pl.format("stated {}% of world, but {} ÷ {} ({}, {}) = {}%", consistency.figure(pl.col("stated_pct")), consistency.figure(pl.col("quantity")),
+                  consistency.figure(pl.col("world_quantity")), pl.col("world_row"), pl.col("world_source"), pl.col("computed_pct").round(2)).alias("message"))
 
 
 def check_sources_disagree(ctx: Context) -> pl.DataFrame:
@@ -277,8 +284,8 @@ def check_sources_disagree(ctx: Context) -> pl.DataFrame:
     return conflicts.select(
         "table", pl.col("row_b").alias("row_id"), pl.col("line_b").alias("line"), pl.lit(None, dtype=pl.String).alias("column"),
         pl.col("value_b").cast(pl.String).alias("value"),
-        pl.format("{} {} {} ({}) vs {} {} ({}) on {}: {}% apart", pl.col("row_b"), pl.col("qualifier_b"), pl.col("value_b"),
-                  pl.col("source_b"), pl.col("qualifier_a"), pl.col("value_a"), pl.col("row_a"),
+        pl.format("{} {} {} ({}) vs {} {} ({}) on {}: {}% apart", pl.col("row_b"), pl.col("qualifier_b"), consistency.figure(pl.col("value_b")),
+                  pl.col("source_b"), pl.col("qualifier_a"), consistency.figure(pl.col("value_a")), pl.col("row_a"),
                   pl.col("subject"), (pl.col("relative_difference") * 100).round(1)).alias("message"))
 
 
@@ -317,10 +324,11 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("text-formula", ERROR, "row", "No text cell begins with =, +, - or @ (spreadsheet formula injection).", check=check_text_formula),
     Rule("text-whitespace", ERROR, "row", "No text cell has leading or trailing whitespace or a line break.", check=check_text_whitespace),
     Rule("currency-iso4217", ERROR, "row", "A currency is an active ISO 4217 code.", check=check_currency, needs=("investments",)),
+    Rule("amount-currency", ERROR, "row", "An investment's amount comes with its currency.", check=check_amount_currency, needs=("investments",)),
     Rule("qualifier-impossible", ERROR, "row", "A qualifier can hold for its value: nothing is over 100% or under zero.", check=check_qualifier),
-    Rule("event-after-source", ERROR, "cross-table", "A figure is not dated after the source that reports it was published.", check=check_event_after_source, needs=("sources",)),
+    Rule("event-after-source", ERROR, "cross-table", "A figure is not dated after the source that reports it was published (plans and expectations excepted).", check=check_event_after_source, needs=("sources",)),
     Rule("locator-format", ERROR, "cross-table", "A figure from a news summary is located by reference marks such as [3][5] or by 'title'.", check=check_locator, needs=("sources",)),
-    Rule("entity-role", ERROR, "cross-table", "Entity kinds fit their role: reserves of a country, facility or the world; an investor is a company or government body; a recipient a company or facility.", check=check_entity_roles, needs=("entities",)),
+    Rule("entity-role", ERROR, "cross-table", "Entity kinds fit their role: reserves of a country, facility or the world; an investor is a company, government body or consortium; a recipient a company or facility.", check=check_entity_roles, needs=("entities",)),
     Rule("entity-parent", ERROR, "row", "A facility belongs to a company, a government body to a country; countries carry an ISO code, the world none.", check=check_entity_parent, needs=("entities",)),
     # cross-table errors
     Rule("share-sum", ERROR, "cross-table", "For one stage, measure and year, the shares of distinct countries add to no more than 100% (lower bounds count as given; the lowest figure per country is used).",
