@@ -27,10 +27,10 @@ def test_info_lists_every_table_with_its_row_count():
 def test_show_prints_a_table_and_csv_round_trips():
     result = runner.invoke(app, ["show", "investments", "--format", "csv"])
     assert result.exit_code == 0
-    shown = pl.read_csv(result.output.encode(), infer_schema=False)
+    shown = pl.read_csv(result.stdout.encode(), infer_schema=False)
     assert shown["id"].to_list() == res.load("investments")["id"].to_list()
     limited = runner.invoke(app, ["show", "capacity_shares", "-n", "2", "-c", "id,share_pct", "-f", "json"])
-    assert json.loads(limited.output) == res.load("capacity_shares").select("id", "share_pct").head(2).to_dicts()
+    assert json.loads(limited.stdout) == res.load("capacity_shares").select("id", "share_pct").head(2).to_dicts()
     bad = runner.invoke(app, ["show", "reserves", "-c", "nope"])
     assert bad.exit_code == 2 and "unknown column" in bad.output
 

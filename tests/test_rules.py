@@ -73,6 +73,9 @@ MUTATIONS = {
     "share-stated-vs-computed": lambda p: p.set("reserves", "res-001", "share_of_world_pct", "5"),
     "sources-disagree": lambda p: p.append("reserves", id="res-900", entity_id="us", scope="total", quantity="3000000",
                                            unit="t_reo", qualifier="eq", as_reported="3 million tons", source_id="news-000", locator="[3]"),
+    "errata-references": lambda p: p.set("errata", "err-010", "row_ids", "cost-099"),
+    # the news share is corrected to what the world total gives, so err-005 describes nothing any more
+    "erratum-stale": lambda p: p.set("production", "prod-001", "share_of_world_pct", "11.5"),
     "source-uncited": lambda p: p.append("sources", id="news-999", title="t", title_en="t", language="en", kind="news_summary"),
 }
 
@@ -130,7 +133,7 @@ def test_every_problem_is_reported_at_once(package_copy):
 
 def test_catalogue_entries_are_complete():
     for rule in CATALOGUE:
-        assert rule.severity in ("error", "warning") and rule.level in ("file", "field", "row", "cross-table")
+        assert rule.severity in ("error", "warning") and rule.level in ("file", "field", "row", "cross-table", "release")
         assert rule.description.endswith(".") and len(rule.description) > 20
     assert [r.id for r in CATALOGUE] == list(RULES), "rule ids are unique"
 

@@ -8,6 +8,8 @@ Loading imports only polars: validation (pandera) is loaded when it is asked for
 """
 from __future__ import annotations
 
+import re
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,7 +20,14 @@ from .problems import DataError, IntegrityError, PackageError
 from .reading import LINE, read_typed
 from .stamp import mismatch
 
-__all__ = ["load", "tables", "descriptor_path", "DataError", "IntegrityError", "PackageError", "__version__"]
+__all__ = ["load", "tables", "descriptor_path", "DataError", "ErrataWarning", "IntegrityError", "PackageError", "__version__"]
+
+
+class ErrataWarning(UserWarning):
+    """A loaded table has open errata: known problems in some of its rows (see the `errata` table)."""
+
+
+_warned: set[tuple[Path, str]] = set()  # tables whose open errata were announced in this process
 
 _verified: set[tuple] = set()  # (path, hash, size, mtime) of files already checked in this process
 
@@ -57,10 +66,19 @@ def load(name: str, *, path: str | Path | None = None, verify: bool = True) -> p
     """One table as a polars DataFrame typed per its Table Schema (dates as dates, empty as null).
 
     Where the descriptor records a file's hash (installed wheels, release zips), the file is
-    checked against it first; `verify=False` skips that. Raises KeyError for an unknown table
-    (naming the valid ones), IntegrityError for a changed file, DataError for an unparsable cell.
+    checked against it first; `verify=False` skips that. Warns once per process (ErrataWarning)
+    when the table has open errata. Raises KeyError for an unknown table (naming the valid ones),
+    IntegrityError for a changed file, DataError for an unparsable cell.
     """
     package = _package(path)
+    frame = read_table(package, name, verify=verify)
+    if name != "errata" and "errata" in package.resources:
+        _announce_errata(package, name, verify)
+    return frame
+
+
+def read_table(package: Package, name: str, *, verify: bool = True) -> pl.DataFrame:
+    """`load` without the errata warning, for the package's own commands and reports."""
     if name not in package.resources:
         raise KeyError(f"unknown table {name!r}; tables are: {', '.join(package.names)}")
     if verify:
@@ -69,6 +87,26 @@ def load(name: str, *, path: str | Path | None = None, verify: bool = True) -> p
     if problems or frame is None:
         raise DataError(name, problems)
     return frame.drop(LINE)
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[a-z0-9)])\. (?=[A-Z])", text, maxsplit=1)[0].rstrip(".")
+
+
+def _announce_errata(package: Package, name: str, verify: bool) -> None:
+    """Warn once per process and table when the table has open errata, naming them."""
+    if (package.root, name) in _warned:
+        return
+    _warned.add((package.root, name))
+    errata = read_table(package, "errata", verify=verify)
+    found = errata.filter((pl.col("status") == "open") & (pl.col("table") == name))
+    if found.is_empty():
+        return
+    lines = "; ".join(f"{e} ({k}, rows {r.replace('|', ', ')}): {_first_sentence(d)}"
+                      for e, k, r, d in found.select("id", "kind", "row_ids", "description").iter_rows())
+    warnings.warn(ErrataWarning(f"{name} has open errata ({found.height}): {lines}. "
+                                f"See load('errata'); silence with warnings.filterwarnings('ignore', category=ErrataWarning)."),
+                  stacklevel=3)
 
 
 def __getattr__(name: str):

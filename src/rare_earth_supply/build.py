@@ -144,6 +144,10 @@ def build(package: Package, out: Path, since: str | None = None) -> BuildResult:
     report = validate(package)
     if not report.ok:
         raise BuildError(f"{report.errors.height} validation error(s); run `rare-earth-supply validate` and fix them first")
+    if report.exit_code(strict=True):
+        named = "; ".join(f"{r['table']} {r['row_id']} [{r['rule']}]" for r in report.unacknowledged.head(5).iter_rows(named=True))
+        raise BuildError(f"{report.unacknowledged.height} warning(s) not acknowledged by an open erratum ({named}); "
+                         "add or update errata, then run `rare-earth-supply validate --strict`")
     changelog = check_bump(package, since) if since else None
     version = package.version
     out.mkdir(parents=True, exist_ok=True)

@@ -66,15 +66,15 @@ def citation_cff(package: Package) -> str:
 
 def row_citation(package: Package, table: str, row_id: str, fmt: str = "text") -> str:
     """The release citation plus the original source of one row, with its locator and wording."""
-    from . import load
-    frame = load(table, path=package.root)
+    from . import read_table
+    frame = read_table(package, table)
     if "source_id" not in frame.columns:
         raise KeyError(f"table {table!r} holds no sourced figures; cite a row of a fact table")
     rows = frame.filter(pl.col("id") == row_id)
     if rows.is_empty():
         raise KeyError(f"{table} has no row {row_id!r}")
     row = rows.row(0, named=True)
-    source = load("sources", path=package.root).filter(pl.col("id") == row["source_id"]).row(0, named=True)
+    source = read_table(package, "sources").filter(pl.col("id") == row["source_id"]).row(0, named=True)
     facts = {"dataset": release_facts(package), "table": table, "row": row_id, "as_reported": row.get("as_reported"),
              "locator": row.get("locator"), "source": {k: (str(v) if v is not None else None) for k, v in source.items()}}
     if fmt == "json":

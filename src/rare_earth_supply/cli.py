@@ -45,10 +45,10 @@ def _fail(message: str, code: int = 2) -> None:
 @app.command()
 def info(path: Optional[Path] = PathArg) -> None:
     """Version, tables and row counts of the package."""
-    from . import load
+    from . import read_table
     try:
         package = open_package(path)
-        rows = [{"table": n, "rows": load(n, path=package.root).height, "title": package.resource(n).get("title", "")}
+        rows = [{"table": n, "rows": read_table(package, n).height, "title": package.resource(n).get("title", "")}
                 for n in package.names]
     except (PackageError, DataError) as exc:
         _fail(str(exc), 2 if isinstance(exc, PackageError) else 1)
@@ -66,9 +66,14 @@ def show(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
 ) -> None:
     """Print one table."""
-    from . import load
+    from . import read_table
     try:
-        frame = load(table, path=path)
+        package = open_package(path)
+        frame = read_table(package, table)
+        if table != "errata" and "errata" in package.names:
+            open_ids = read_table(package, "errata").filter((pl.col("status") == "open") & (pl.col("table") == table))["id"]
+            if len(open_ids):
+                err.print(f"note: {table} has open errata {', '.join(open_ids)} (rare-earth-supply errata {table})", highlight=False)
     except KeyError as exc:
         _fail(exc.args[0])
     except (PackageError, DataError) as exc:
@@ -103,7 +108,8 @@ def validate(
     n_err, n_warn = result.errors.height, result.warnings.height
     if fmt is Format.json:
         payload = {"package": str(result.package.root), "version": result.package.version, "valid": code == 0,
-                   "errors": n_err, "warnings": n_warn, "problems": render.records(frame)}
+                   "errors": n_err, "warnings": n_warn, "unacknowledged_warnings": result.unacknowledged.height,
+                   "problems": render.records(frame)}
         if report:
             payload["consistency"] = {k: render.records(v) for k, v in consistency_frames(result.frames).items()}
         print(render.to_json(payload))
@@ -118,14 +124,18 @@ def validate(
                 print(f"## {title}\n\n" + (render.markdown(part) if not part.is_empty() else "None.") + "\n")
         raise typer.Exit(code)
     if not frame.is_empty():
-        out.print(render.rich_table(frame, "Problems", {"rule": "cyan", "severity": "bold"}))
+        shown = frame.drop("related")
+        out.print(render.rich_table(shown, "Problems", {"rule": "cyan", "severity": "bold"}))
     if report:
         for title, part in consistency_frames(result.frames).items():
             out.print(render.rich_table(part, title) if not part.is_empty() else f"{title}: none")
     tables = len(result.package.names)
     verdict = "[bold green]VALID[/]" if code == 0 else "[bold red]INVALID[/]"
+    open_warnings = result.unacknowledged.height
     out.print(f"{verdict} {result.package.root.name or result.package.root} {result.package.version}: "
-              f"{tables} tables, {n_err} error(s), {n_warn} warning(s)", highlight=False)
+              f"{tables} tables, {n_err} error(s), {n_warn} warning(s), {n_warn - open_warnings} acknowledged by errata"
+              + (f"; {open_warnings} not acknowledged" + (" (fails --strict)" if not strict else "") if open_warnings else ""),
+              highlight=False)
     raise typer.Exit(code)
 
 
@@ -154,6 +164,31 @@ def report(
             print(f"# {title}\n" + part.write_csv())
         else:
             out.print(render.rich_table(part, title) if not part.is_empty() else f"{title}: none")
+
+
+@app.command()
+def errata(
+    table: Optional[str] = typer.Argument(None, help="Only the errata of this table."),
+    all_: bool = typer.Option(False, "--all", help="Include resolved errata."),
+    path: Optional[Path] = typer.Option(None, "--path", help="Package directory or datapackage.json."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+) -> None:
+    """Known problems in the data: which rows, what kind, and how to read them."""
+    from . import read_table
+    try:
+        package = open_package(path)
+        if table is not None and table not in package.names:
+            _fail(f"unknown table {table!r}; tables are: {', '.join(package.names)}")
+        frame = read_table(package, "errata")
+    except KeyError:
+        _fail("this package has no errata table")
+    except (PackageError, DataError) as exc:
+        _fail(str(exc), 2 if isinstance(exc, PackageError) else 1)
+    if not all_:
+        frame = frame.filter(pl.col("status") == "open")
+    if table:
+        frame = frame.filter(pl.col("table") == table)
+    render.emit(out, frame, fmt.value, "Errata")
 
 
 @app.command()

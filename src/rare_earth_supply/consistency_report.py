@@ -39,4 +39,7 @@ def report_markdown(report) -> str:
         lines += ["## Warnings", "", render.markdown(report.warnings.drop("severity")), ""]
     for title, part in consistency_frames(report.frames).items():
         lines += [f"## {title}", "", render.markdown(part) if not part.is_empty() else "None.", ""]
+    errata = report.frames.get("errata")
+    if errata is not None:
+        lines += ["## Errata", "", render.markdown(errata.select("id", "table", "row_ids", "kind", "status", "description")), ""]
     return "\n".join(lines)

@@ -77,8 +77,8 @@ def fill_blocks(text: str, blocks: dict[str, str]) -> str:
 
 def generated_files(package: Package, root: Path) -> dict[Path, str]:
     """Every generated file's path and content."""
-    from . import load
-    counts = {n: load(n, path=package.root).height for n in package.names}
+    from . import read_table
+    counts = {n: read_table(package, n).height for n in package.names}
     readme = root / "README.md"
     from .cite import citation_cff
     return {

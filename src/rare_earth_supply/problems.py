@@ -21,6 +21,8 @@ REPORT_SCHEMA = {
     "severity": pl.String,
     "value": pl.String,
     "message": pl.String,
+    "related": pl.String,  # the other row a finding involves (the second figure of a conflict, the world total)
+    "erratum": pl.String,  # the open erratum that acknowledges a warning, if any
 }
 
 
@@ -36,6 +38,8 @@ class Problem:
     severity: str
     value: str | None
     message: str
+    related: str | None = None
+    erratum: str | None = None
 
     def location(self) -> str:
         parts = [self.table or "package"]
@@ -53,8 +57,10 @@ def problems_frame(problems: list[Problem]) -> pl.DataFrame:
     return pl.DataFrame([asdict(p) for p in problems], schema=REPORT_SCHEMA)
 
 
-def empty_report() -> pl.DataFrame:
-    return pl.DataFrame(schema=REPORT_SCHEMA)
+def conform(frame: pl.DataFrame) -> pl.DataFrame:
+    """A frame of findings in the report's columns, order and types (absent columns as null)."""
+    missing = [pl.lit(None, dtype).alias(name) for name, dtype in REPORT_SCHEMA.items() if name not in frame.columns]
+    return frame.with_columns(missing).select(list(REPORT_SCHEMA)).cast(REPORT_SCHEMA)
 
 
 class PackageError(Exception):

@@ -18,12 +18,12 @@ from .roles import DATE_COLUMNS, ENTITY_ROLES, FACT_TABLES, SHARE_OF_WORLD, VALU
 from .vocabularies import ISO_4217
 
 HIT_SCHEMA = {"table": pl.String, "row_id": pl.String, "line": pl.Int64, "column": pl.String,
-              "value": pl.String, "message": pl.String}
+              "value": pl.String, "message": pl.String, "related": pl.String}
 
 
 @dataclass(frozen=True)
 class Context:
-    """Typed frames (each with its `_line` column) and their Table Schemas."""
+    """Typed frames (each with its `_line` column) of the readable tables, and every table's Table Schema."""
 
     frames: dict[str, pl.DataFrame]
     schemas: dict[str, dict]
@@ -43,12 +43,14 @@ class Rule:
     needs: tuple[str, ...] = ()  # tables the check reads; skipped when one is unreadable
 
 
-def hits(frame: pl.DataFrame, table: str, column: str | None, mask: pl.Expr, value: pl.Expr, message: pl.Expr) -> pl.DataFrame:
+def hits(frame: pl.DataFrame, table: str, column: str | None, mask: pl.Expr, value: pl.Expr, message: pl.Expr,
+         related: pl.Expr | None = None) -> pl.DataFrame:
     """Rows of `frame` where `mask` holds, in the shape every rule returns."""
     return frame.filter(mask).select(
         pl.lit(table).alias("table"), pl.col("id").cast(pl.String).alias("row_id"), pl.col(LINE).alias("line"),
         pl.lit(column, dtype=pl.String).alias("column"), value.cast(pl.String).alias("value"),
         message.cast(pl.String).alias("message"),
+        (related if related is not None else pl.lit(None)).cast(pl.String).alias("related"),
     )
 
 
@@ -86,6 +88,7 @@ def check_foreign_keys(ctx: Context) -> pl.DataFrame:
 # ---- row level --------------------------------------------------------------------------
 
 def _string_columns(ctx: Context, table: str) -> list[str]:
+    """Text columns of a readable table."""
     return [f["name"] for f in ctx.schemas[table]["fields"] if f.get("type", "string") == "string"]
 
 
@@ -269,6 +272,27 @@ def check_countries_within_world(ctx: Context) -> pl.DataFrame:
     return _concat(parts)
 
 
+def check_errata_references(ctx: Context) -> pl.DataFrame:
+    """An erratum names an existing table, existing rows of it, a catalogued rule and existing sources."""
+    errata = ctx.frames["errata"]
+    ids = pl.concat([ctx.frames[t].select(pl.lit(t).alias("table"), pl.col("id").cast(pl.String).alias("_row"))
+                     for t in ctx.frames if "id" in ctx.frames[t].columns])
+    rows = errata.select("id", LINE, "table", pl.col("row_ids").str.split("|").alias("_row")).explode("_row")
+    missing_rows = rows.join(ids, on=["table", "_row"], how="anti").group_by("id", LINE, "table").agg(pl.col("_row").sort())
+    sources = ctx.frames["sources"].select(pl.col("id").alias("_source"))
+    evidence = errata.select("id", LINE, pl.col("evidence").str.split("|").alias("_source")).explode("_source")
+    missing_sources = evidence.join(sources, on="_source", how="anti").group_by("id", LINE).agg(pl.col("_source").sort())
+    return _concat([
+        hits(errata, "errata", "table", ~pl.col("table").is_in(sorted(ctx.schemas)), pl.col("table"), pl.format("no table {}", pl.col("table"))),
+        hits(missing_rows.filter(pl.col("table").is_in(sorted(ctx.frames))), "errata", "row_ids", pl.lit(True), pl.col("_row").list.join("|"),
+             pl.format("no row(s) {} in {}", pl.col("_row").list.join(", "), pl.col("table"))),
+        hits(errata, "errata", "rule", pl.col("rule").is_not_null() & ~pl.col("rule").is_in(sorted(RULES)), pl.col("rule"),
+             pl.format("no rule {} in the catalogue", pl.col("rule"))),
+        hits(missing_sources, "errata", "evidence", pl.lit(True), pl.col("_source").list.join("|"),
+             pl.format("no source(s) {}", pl.col("_source").list.join(", "))),
+    ])
+
+
 # ---- warnings ---------------------------------------------------------------------------
 
 def check_share_vs_computed(ctx: Context) -> pl.DataFrame:
@@ -276,7 +300,8 @@ def check_share_vs_computed(ctx: Context) -> pl.DataFrame:
     return shares.select(
         "table", "row_id", "line", pl.lit("share_of_world_pct").alias("column"), pl.col("stated_pct").cast(pl.String).alias("value"),
         pl.format("stated {}% of world, but {} ÷ {} ({}, {}) = {}%", consistency.figure(pl.col("stated_pct")), consistency.figure(pl.col("quantity")),
-                  consistency.figure(pl.col("world_quantity")), pl.col("world_row"), pl.col("world_source"), pl.col("computed_pct").round(2)).alias("message"))
+                  consistency.figure(pl.col("world_quantity")), pl.col("world_row"), pl.col("world_source"), pl.col("computed_pct").round(2)).alias("message"),
+        pl.col("world_row").alias("related"))
 
 
 def check_sources_disagree(ctx: Context) -> pl.DataFrame:
@@ -286,7 +311,8 @@ def check_sources_disagree(ctx: Context) -> pl.DataFrame:
         pl.col("value_b").cast(pl.String).alias("value"),
         pl.format("{} {} {} ({}) vs {} {} ({}) on {}: {}% apart", pl.col("row_b"), pl.col("qualifier_b"), consistency.figure(pl.col("value_b")),
                   pl.col("source_b"), pl.col("qualifier_a"), consistency.figure(pl.col("value_a")), pl.col("row_a"),
-                  pl.col("subject"), (pl.col("relative_difference") * 100).round(1)).alias("message"))
+                  pl.col("subject"), (pl.col("relative_difference") * 100).round(1)).alias("message"),
+        pl.col("row_a").alias("related"))
 
 
 def check_uncited_sources(ctx: Context) -> pl.DataFrame:
@@ -342,6 +368,9 @@ CATALOGUE: tuple[Rule, ...] = (
          f"{consistency.SHARE_TOLERANCE_PP:g} percentage point", check_share_vs_computed, ("entities",)),
     Rule("sources-disagree", WARNING, "cross-table", "Two sources on the same subject agree, their qualifiers taken as bounds.",
          f"{consistency.RELATIVE_TOLERANCE:.0%} relative ({consistency.APPROX_TOLERANCE:.0%} where either is approximate)", check_sources_disagree),
+    Rule("errata-references", ERROR, "cross-table", "An erratum names an existing table, rows of it, a catalogued rule and existing sources.",
+         check=check_errata_references, needs=("errata", "sources")),
+    Rule("erratum-stale", WARNING, "release", "Every open erratum still describes a problem: its rule still warns on its rows, or its rows still exist. A stale erratum fails the release check."),
     Rule("source-uncited", WARNING, "cross-table", "Every source is cited by at least one row.", check=check_uncited_sources, needs=("sources",)),
 )
 

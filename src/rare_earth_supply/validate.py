@@ -14,8 +14,9 @@ import polars as pl
 
 from . import schema as derived_schema
 from .package import Package, open_package
-from .problems import ERROR, REPORT_SCHEMA, WARNING, Problem, problems_frame
+from .problems import ERROR, REPORT_SCHEMA, WARNING, Problem, conform, problems_frame
 from .reading import LINE, read_typed
+from .errata import acknowledge, stale
 from .stamp import mismatch
 from .rules import CATALOGUE, RULES, Context
 
@@ -55,15 +56,21 @@ class Report:
     def ok(self) -> bool:
         return self.errors.is_empty()
 
+    @property
+    def unacknowledged(self) -> pl.DataFrame:
+        """Warnings no open erratum acknowledges (including stale errata): these fail the release check."""
+        return self.warnings.filter(pl.col("erratum").is_null())
+
     def exit_code(self, strict: bool = False) -> int:
-        return 1 if not self.ok or (strict and not self.warnings.is_empty()) else 0
+        """1 on errors; with `strict` (the release check) also on any unacknowledged warning."""
+        return 1 if not self.ok or (strict and not self.unacknowledged.is_empty()) else 0
 
 
 def _field_failures(table: str, frame: pl.DataFrame, schema: dict) -> pl.DataFrame:
     derived = derived_schema.derive(table, schema)
     try:
         derived.pandera.validate(frame, lazy=True)
-        return pl.DataFrame(schema=REPORT_SCHEMA)
+        return conform(pl.DataFrame())
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     except pa.errors.SchemaError as exc:  # raised when lazy collection itself fails
@@ -110,7 +117,7 @@ def check_table(table: str, path: Path, schema: dict) -> tuple[pl.DataFrame | No
     failures = _field_failures(table, frame, schema).join(
         found.filter(pl.col("rule") == "field-type").select("table", "line", "column"),
         on=["table", "line", "column"], how="anti", nulls_equal=True)
-    return frame, pl.concat([found, failures])
+    return frame, pl.concat([found, conform(failures)])
 
 
 def read_package(package: Package) -> tuple[dict[str, pl.DataFrame], dict[str, dict], list[Problem]]:
@@ -140,15 +147,21 @@ def validate(path: str | Path | Package | None = None) -> Report:
             parts.append(problems_frame([Problem(name, None, None, None, "resource-hash", ERROR, None, changed)]))
         if frame is not None:
             frames[name] = frame
-    context = Context(frames, {n: schemas[n] for n in frames})
+    context = Context(frames, schemas)
     for rule in CATALOGUE:
         if rule.check is None or any(t not in frames for t in rule.needs):
             continue
         found = rule.check(context)
         parts.append(found.select(*[pl.col(c) for c in ("table", "row_id", "line", "column")],
-                                  pl.lit(rule.id).alias("rule"), pl.lit(rule.severity).alias("severity"), "value", "message"))
+                                  pl.lit(rule.id).alias("rule"), pl.lit(rule.severity).alias("severity"), "value", "message", "related"))
     order = {name: i for i, name in enumerate(package.names)}
-    frame = pl.concat([p.select(list(REPORT_SCHEMA)).cast(REPORT_SCHEMA) for p in parts])
+    frame = pl.concat([conform(p) for p in parts])
+    errata = frames.get("errata")
+    frame = acknowledge(frame, errata)
+    # staleness is judged on error-free data only: a broken row hides the warnings an erratum matches
+    if "errata" in frames and not (frame["severity"] == ERROR).any():
+        found = stale(frame, errata, frames).with_columns(pl.lit("erratum-stale").alias("rule"), pl.lit(WARNING).alias("severity"))
+        frame = pl.concat([frame, conform(found)])
     frame = (frame.with_columns(pl.col("table").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_order"))
              .sort(["_order", "line", "column", "rule"], nulls_last=True).drop("_order"))
     unknown = set(frame["rule"].unique()) - set(RULES) - {"check-crashed"}

@@ -1,0 +1,122 @@
+"""Errata reach users: every warning is acknowledged, stale errata fail, loading says so once."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import warnings
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+import rare_earth_supply as res
+from rare_earth_supply.build import BuildError, build
+from rare_earth_supply.cli import app
+from rare_earth_supply.package import open_package
+from rare_earth_supply.validate import validate
+from conftest import ROOT
+
+runner = CliRunner()
+CONFLICT = dict(id="res-900", entity_id="us", scope="total", quantity="3000000", unit="t_reo", qualifier="eq",
+                as_reported="3 million tons", source_id="news-000", locator="[3]")
+
+
+def test_real_data_passes_the_release_check_with_every_warning_acknowledged():
+    report = validate()
+    assert not report.warnings.is_empty()
+    assert report.unacknowledged.is_empty(), report.unacknowledged
+    assert report.exit_code(strict=True) == 0
+    result = runner.invoke(app, ["validate", "--strict"])
+    assert result.exit_code == 0 and "acknowledged by errata" in result.output
+
+
+def test_each_known_problem_has_an_open_erratum_with_evidence():
+    errata = res.load("errata")
+    assert errata["id"].is_unique().all()
+    by_rows = {(r["table"], r["row_ids"]): r for r in errata.iter_rows(named=True)}
+    expectations = {  # the known problems the issue names, and the row that carries each
+        ("investments", "inv-001"): "source_error",   # a company named wrongly
+        ("investments", "inv-004"): "source_error",   # a supply commitment reported as an investment
+        ("reserves", "res-001"): "outdated_figure",   # a U.S. reserve figure from editions before 2021
+        ("investments", "inv-012"): "unconfirmed",    # a figure no primary record confirms
+    }
+    for key, kind in expectations.items():
+        assert by_rows[key]["kind"] == kind and by_rows[key]["status"] == "open"
+    mistranslation = errata.filter(pl.col("row_ids").str.contains("res-003")).row(0, named=True)
+    assert mistranslation["kind"] == "source_error" and "news-003" in mistranslation["evidence"]
+    old_total = errata.filter(pl.col("rule") == "share-stated-vs-computed").row(0, named=True)
+    assert "prod-001" in old_total["row_ids"] and "300,000" in old_total["description"]
+    assert errata.filter(pl.col("evidence").is_null()).is_empty()
+
+
+def test_a_new_unacknowledged_conflict_fails_the_release_check_by_name(package_copy, tmp_path):
+    package_copy.append("reserves", **CONFLICT)
+    report = validate(package_copy.root)
+    assert report.exit_code() == 0, "a conflict is a warning"
+    assert report.exit_code(strict=True) == 1
+    assert set(report.unacknowledged["row_id"]) == {"res-900"}
+    result = runner.invoke(app, ["validate", str(package_copy.root), "--strict"])
+    assert result.exit_code == 1 and "res-900" in result.output and "not acknowledged" in result.output
+    for name in ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE", "LICENSE-DATA"):
+        (package_copy.root / name).write_bytes((ROOT / name).read_bytes())
+    with pytest.raises(BuildError, match=r"reserves res-900 \[sources-disagree\]"):
+        build(open_package(package_copy.root), tmp_path / "dist")
+
+
+def test_an_erratum_must_name_every_row_of_the_conflict(package_copy):
+    """A new conflict on a row that an erratum already names is not silently acknowledged."""
+    # res-000 sorts first, so its conflict with res-002 is reported on res-002, which err-003 names
+    package_copy.append("reserves", **{**CONFLICT, "id": "res-000", "quantity": "1000000"})
+    report = validate(package_copy.root)
+    on_named_row = report.warnings.filter(pl.col("row_id") == "res-002", pl.col("related") == "res-000")
+    assert on_named_row.height == 1 and on_named_row["erratum"].to_list() == [None]
+    assert report.exit_code(strict=True) == 1
+    package_copy.set("errata", "err-003", "row_ids", "res-000|res-002|res-004|res-018")
+    assert validate(package_copy.root).exit_code(strict=True) == 0
+
+
+def test_an_erratum_whose_problem_was_fixed_is_stale(package_copy):
+    package_copy.set("production", "prod-001", "share_of_world_pct", "11.5")
+    report = validate(package_copy.root)
+    stale = report.frame.filter(pl.col("rule") == "erratum-stale")
+    assert stale["row_id"].to_list() == ["err-005"] and "no longer warns" in stale["message"][0]
+    assert report.exit_code(strict=True) == 1
+    package_copy.set("errata", "err-005", "status", "resolved")
+    package_copy.set("errata", "err-005", "version_fixed", "0.4.1")
+    assert validate(package_copy.root).exit_code(strict=True) == 0
+
+
+def test_loading_a_table_with_open_errata_warns_exactly_once_naming_them(monkeypatch):
+    monkeypatch.setattr(res, "_warned", set())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res.load("investments")
+        res.load("investments")
+        res.load("sources")  # no errata
+    errata_warnings = [w for w in caught if issubclass(w.category, res.ErrataWarning)]
+    assert len(errata_warnings) == 1
+    message = str(errata_warnings[0].message)
+    open_ids = res.load("errata").filter(pl.col("table") == "investments", pl.col("status") == "open")["id"].to_list()
+    assert open_ids and all(e in message for e in open_ids)
+    assert errata_warnings[0].filename == __file__, "the warning points at the caller's line"
+
+
+def test_errata_command_lists_open_errata_of_a_table():
+    result = runner.invoke(app, ["errata", "reserves", "--format", "json"])
+    assert result.exit_code == 0
+    listed = json.loads(result.output)
+    assert {e["id"] for e in listed} == set(res.load("errata").filter(pl.col("table") == "reserves")["id"])
+
+
+def test_release_report_includes_the_errata(tmp_path):
+    done = build(open_package(ROOT), tmp_path)
+    report = next(p for p in done.files if p.name.endswith("-report.md")).read_text()
+    assert "## Errata" in report and "err-004" in report
+
+
+def test_errata_resource_passes_frictionless():
+    checked = subprocess.run([sys.executable, "-m", "frictionless", "validate", "--type", "package", str(ROOT / "datapackage.json")],
+                             capture_output=True, text=True)
+    line = next(l for l in checked.stdout.splitlines() if " errata " in l)
+    assert "VALID" in line and "INVALID" not in line
