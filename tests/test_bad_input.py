@@ -122,3 +122,17 @@ def test_validation_writes_nothing(package_copy):
     run("validate", str(package_copy.root))
     after = {p: p.read_bytes() for p in package_copy.root.rglob("*") if p.is_file()}
     assert after == before
+
+
+@pytest.mark.parametrize("body, expected", [
+    (b"1,2,3\n1,2,3,4\n1,2\n", [("csv-ragged", 3), ("csv-ragged", 4)]),  # a long and a short row cancel out in a comma count
+    (b"1,2,3\n\n1,2,3\n", [("csv-ragged", 3)]),  # a blank line
+    (b'1,"a,b",3\n1,"a\n', [("csv-malformed", 3)]),  # a quote left open
+])
+def test_ragged_rows_are_named_by_line_however_they_hide(tmp_path, body, expected):
+    from rare_earth_supply.reading import read_text
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b,c\n" + body)
+    frame, problems = read_text("t", path, {"fields": [{"name": n} for n in "abc"], "missingValues": [""]})
+    assert frame is None
+    assert [(p.rule, p.line) for p in problems] == expected

@@ -307,6 +307,23 @@ def docs(
 
 
 @app.command()
+def charts(out_dir: Path = typer.Option(Path("docs/img"), "--out", "-o", help="Where the PNG files go.")) -> None:
+    """Draw the documentation charts from the data (needs the `plot` extra: pip install 'rare-earth-supply[plot]')."""
+    try:
+        from .charts import write_all
+    except ImportError:
+        _fail("charts need matplotlib: pip install 'rare-earth-supply[plot]'")
+    from . import read_table
+    try:
+        package = open_package(None)
+        tables = {n: read_table(package, n) for n in package.names}
+    except (PackageError, DataError) as exc:
+        _fail(str(exc))
+    for path in write_all(tables, out_dir):
+        out.print(f"wrote {path}", highlight=False)
+
+
+@app.command()
 def tables(path: Optional[Path] = PathArg) -> None:
     """Table names, one per line."""
     try:

@@ -46,6 +46,8 @@ def pairs(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
             *columns, "id", LINE, "source_id", "qualifier", pl.col(value).cast(pl.Float64).alias("value"),
             bounds.lower(value).alias("lo"), bounds.upper(value).alias("hi"),
         ).drop_nulls(["value", "source_id"])
+        # only subjects that more than one source speaks to can pair up: skip the rest before the self-join
+        rows = rows.filter(pl.col("source_id").n_unique().over(list(columns)) > 1)
         joined = rows.join(rows, on=list(columns), nulls_equal=True, suffix="_b").filter(
             (pl.col("id") < pl.col("id_b")) & (pl.col("source_id") != pl.col("source_id_b"))
         )

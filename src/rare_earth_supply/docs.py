@@ -60,6 +60,30 @@ def data_dictionary(package: Package, counts: dict[str, int]) -> str:
     return "\n".join(out)
 
 
+def sources_page(package: Package) -> str:
+    """Each source with what it contributes: rows per table that cite it."""
+    from . import read_table
+    from .roles import FACT_TABLES
+    sources = read_table(package, "sources")
+    cited = pl.concat([read_table(package, t).select("source_id", pl.lit(t).alias("table"))
+                       for t in FACT_TABLES if t in package.names])
+    counts = cited.group_by("source_id", "table").len().sort("table")
+    out = [f"# Sources — {package.descriptor.get('title')} {package.version}", "",
+           "Generated from `data/sources.csv` by `rare-earth-supply docs`; do not edit by hand.", ""]
+    for row in sources.iter_rows(named=True):
+        mine = counts.filter(pl.col("source_id") == row["id"])
+        contributes = ", ".join(f"{n} {t}" for t, n in mine.select("table", "len").iter_rows()) or "nothing yet"
+        where = row["url"] or (f"`shared/sources/{row['file']}`" if row["file"] else "no address")
+        out += [f"## `{row['id']}` — {row['title_en']}", "",
+                f"- Original title: {row['title']}",
+                f"- Publisher: {row['publisher'] or 'not stated'}; published: {row['published'] or 'not stated'}; "
+                f"kind: {row['kind']}; language: {row['language']}",
+                f"- Where: {where}",
+                f"- Contributes: {contributes} (rows)",
+                *( [f"- Note: {row['note']}"] if row["note"] else []), ""]
+    return "\n".join(out)
+
+
 def rules_page() -> str:
     return "\n".join(["# Rules", "",
                       "Every check `rare-earth-supply validate` runs. Errors block a release; warnings are published in the consistency report.",
@@ -85,6 +109,7 @@ def generated_files(package: Package, root: Path) -> dict[Path, str]:
         root / "CITATION.cff": citation_cff(package),
         root / "docs" / "data-dictionary.md": data_dictionary(package, counts),
         root / "docs" / "rules.md": rules_page(),
+        root / "docs" / "sources.md": sources_page(package),
         readme: fill_blocks(readme.read_text(encoding="utf-8"),
                             {"rules": rules_markdown(), "tables": tables_markdown(package, counts)}),
     }

@@ -6,7 +6,6 @@ rows), because polars silently pads short rows and stops at the first bad quote 
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 import polars as pl
@@ -22,7 +21,8 @@ def _file_problem(table: str, rule: str, message: str, line: int | None = None, 
     return Problem(table, None, line, column, rule, ERROR, None, message)
 
 
-def _decode(table: str, path: Path) -> tuple[str | None, list[Problem]]:
+def _decode(table: str, path: Path) -> tuple[bytes | None, list[Problem]]:
+    """The file's bytes, once they are known to be non-empty UTF-8 without BOM or CR."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -33,15 +33,21 @@ def _decode(table: str, path: Path) -> tuple[str | None, list[Problem]]:
         return None, [_file_problem(table, "csv-empty", f"{path.name}: file is empty; a header row is required")]
     if data.startswith(BOM):
         return None, [_file_problem(table, "csv-bom", f"{path.name}: starts with a byte-order mark; save as UTF-8 without BOM", 1)]
+    if b"\r" in data:
+        line = data[: data.index(b"\r")].count(b"\n") + 1
+        return None, [_file_problem(table, "csv-line-ending", f"{path.name}: carriage return found; lines must end with LF only", line)]
+    return data, []
+
+
+def _encoding_problem(table: str, path: Path, data: bytes) -> list[Problem]:
+    """Where a file stops being UTF-8. Only called once polars has refused the bytes: a full
+    Python decode of every file would cost more than parsing it."""
     try:
-        text = data.decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, [_file_problem(table, "csv-encoding", f"{path.name}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", line)]
-    if "\r" in text:
-        line = text[: text.index("\r")].count("\n") + 1
-        return None, [_file_problem(table, "csv-line-ending", f"{path.name}: carriage return found; lines must end with LF only", line)]
-    return text, []
+        return [_file_problem(table, "csv-encoding", f"{path.name}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", line)]
+    return []
 
 
 def _header_problems(table: str, header: list[str], names: list[str]) -> list[Problem]:
@@ -62,45 +68,68 @@ def _header_problems(table: str, header: list[str], names: list[str]) -> list[Pr
     return problems
 
 
-def _row_structure_problems(table: str, body: str, width: int) -> list[Problem]:
-    """Unbalanced quotes and rows whose field count differs from the header's."""
-    lines = pl.Series("text", body.split("\n")[:-1] if body.endswith("\n") else body.split("\n"))
-    frame = pl.DataFrame(lines).with_row_index(LINE, offset=2)
-    unquoted = pl.col("text").str.replace_all(r'"[^"]*"', "")
-    checked = frame.with_columns(
-        quotes=pl.col("text").str.count_matches('"'),
-        fields=unquoted.str.count_matches(",") + 1,
+def _row_structure_problems(table: str, body: bytes, width: int, scan: bool = False) -> list[Problem]:
+    """Unbalanced quotes and rows whose field count differs from the header's.
+
+    Without any quote in the file, rows are well-formed exactly when the commas number
+    (width - 1) per line: a short row could only be offset by a long one, which polars refuses
+    (and then `scan=True` names the lines). Otherwise polars splits the lines (a separator byte
+    that never occurs, no quoting; blank lines are kept, so line numbers hold), and the
+    quote-aware count runs only on lines with a quote.
+    """
+    if not body.strip(b"\n"):
+        return []
+    if not scan and b'"' not in body:
+        lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+        if body.count(b",") == (width - 1) * lines:
+            return []
+    lines = pl.read_csv(body, has_header=False, separator="\x1f", quote_char=None, schema={"text": pl.String},
+                        truncate_ragged_lines=True)
+    text = pl.col("text").fill_null("")
+    quoted = text.str.contains('"', literal=True)
+    unquoted = pl.when(quoted).then(text.str.replace_all(r'"[^"]*"', "")).otherwise(text)
+    checked = lines.with_row_index(LINE, offset=2).with_columns(
+        quotes=pl.when(quoted).then(text.str.count_matches('"', literal=True)).otherwise(0),
+        fields=unquoted.str.count_matches(",", literal=True) + 1,
     )
-    bad = checked.filter((pl.col("quotes") % 2 == 1) | (pl.col("fields") != width)).head(100)
+    bad = checked.filter((pl.col("quotes") % 2 == 1) | (pl.col("fields") != width))
     problems = []
-    for line, quotes, fields in bad.select(LINE, "quotes", "fields").iter_rows():
+    for line, quotes, fields in bad.head(100).select(LINE, "quotes", "fields").iter_rows():
         if quotes % 2:
             problems.append(_file_problem(table, "csv-malformed", "unbalanced quote: a quoted cell is not closed on this line", line))
         else:
             problems.append(_file_problem(table, "csv-ragged", f"row has {fields} cells; the header has {width}", line))
+    if bad.height > 100:
+        problems.append(_file_problem(table, "csv-ragged", f"{bad.height - 100} more malformed rows not listed"))
     return problems
 
 
 def read_text(table: str, path: Path, schema: dict) -> tuple[pl.DataFrame | None, list[Problem]]:
     """Read a CSV as text columns in Table Schema order, plus the `_line` column; None if unusable."""
-    text, problems = _decode(table, path)
-    if text is None:
+    data, problems = _decode(table, path)
+    if data is None:
         return None, problems
-    first, _, body = text.partition("\n")
-    header = next(csv.reader([first]))
-    names = [f["name"] for f in schema["fields"]]
-    problems = _header_problems(table, header, names) or _row_structure_problems(table, body, len(header))
+    first, _, body = data.partition(b"\n")
+    try:
+        header = next(csv.reader([first.decode("utf-8")]))
+        names = [f["name"] for f in schema["fields"]]
+        problems = _header_problems(table, header, names) or _row_structure_problems(table, body, len(header))
+    except (UnicodeDecodeError, pl.exceptions.ComputeError) as exc:
+        problems = _encoding_problem(table, path, data)
+        if not problems:
+            raise exc
     if problems:
         return None, problems
     missing = schema.get("missingValues", [""])
     try:
         frame = pl.read_csv(
-            io.StringIO(text), infer_schema=False, null_values=[v for v in missing if v] or None,
+            data, infer_schema=False, null_values=[v for v in missing if v] or None,
             empty_string_is_null="" in missing,
         )
     except pl.exceptions.PolarsError as exc:
+        located = _row_structure_problems(table, body, len(header), scan=True)
         first_line = str(exc).strip().splitlines()[0]
-        return None, [_file_problem(table, "csv-malformed", f"{path.name}: not a well-formed CSV ({first_line})")]
+        return None, located or [_file_problem(table, "csv-malformed", f"{path.name}: not a well-formed CSV ({first_line})")]
     return frame.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64)), []
 
 

@@ -92,24 +92,24 @@ def _string_columns(ctx: Context, table: str) -> list[str]:
     return [f["name"] for f in ctx.schemas[table]["fields"] if f.get("type", "string") == "string"]
 
 
-def check_text_formula(ctx: Context) -> pl.DataFrame:
+def _text_hits(ctx: Context, mask, message: str) -> pl.DataFrame:
+    """Text cells where `mask(column)` holds, all columns of a table evaluated in one parallel pass."""
     parts = []
     for table, frame in ctx.frames.items():
-        for column in _string_columns(ctx, table):
-            parts.append(hits(frame, table, column, pl.col(column).str.contains(r"^[=+\-@]"), pl.col(column),
-                              pl.lit("begins with = + - or @, which spreadsheets run as a formula")))
+        columns = _string_columns(ctx, table)
+        flagged = frame.select([mask(pl.col(c)).fill_null(False).any().alias(c) for c in columns]).row(0, named=True)
+        parts += [hits(frame, table, c, mask(pl.col(c)).fill_null(False), pl.col(c), pl.lit(message)) for c in columns if flagged[c]]
     return _concat(parts)
+
+
+def check_text_formula(ctx: Context) -> pl.DataFrame:
+    return _text_hits(ctx, lambda col: col.str.contains(r"^[=+\-@]"),
+                      "begins with = + - or @, which spreadsheets run as a formula")
 
 
 def check_text_whitespace(ctx: Context) -> pl.DataFrame:
-    parts = []
-    for table, frame in ctx.frames.items():
-        for column in _string_columns(ctx, table):
-            col = pl.col(column)
-            parts.append(hits(frame, table, column,
-                              (col != col.str.strip_chars()) | col.str.contains(r"[\n\r\t]"), col,
-                              pl.lit("has leading or trailing whitespace or a line break")))
-    return _concat(parts)
+    return _text_hits(ctx, lambda col: col.str.contains(r"^\s|\s$|[\n\r\t]"),
+                      "has leading or trailing whitespace or a line break")
 
 
 def check_currency(ctx: Context) -> pl.DataFrame:
@@ -193,9 +193,13 @@ def check_entity_roles(ctx: Context) -> pl.DataFrame:
     for (table, column), allowed in ENTITY_ROLES.items():
         if table not in ctx.frames:
             continue
-        frame = ctx.frames[table].join(kinds.select(pl.col("id").alias(column), pl.col("kind").alias("_kind")), on=column, how="inner")
-        parts.append(hits(frame, table, column, ~pl.col("_kind").is_in(sorted(allowed)), pl.col(column),
-                          pl.format(f"entity {{}} is a {{}}; {column} must be one of: {', '.join(sorted(allowed))}", pl.col(column), pl.col("_kind"))))
+        # the entities that may not play this role are few: look them up instead of joining every row
+        wrong = kinds.filter(~pl.col("kind").is_in(sorted(allowed)))
+        if wrong.is_empty():
+            continue
+        kind_of = pl.col(column).replace_strict(wrong["id"], wrong["kind"], default=None)
+        parts.append(hits(ctx.frames[table], table, column, pl.col(column).is_in(wrong["id"].implode()), pl.col(column),
+                          pl.format(f"entity {{}} is a {{}}; {column} must be one of: {', '.join(sorted(allowed))}", pl.col(column), kind_of)))
     return _concat(parts)
 
 
@@ -275,8 +279,10 @@ def check_countries_within_world(ctx: Context) -> pl.DataFrame:
 def check_errata_references(ctx: Context) -> pl.DataFrame:
     """An erratum names an existing table, existing rows of it, a catalogued rule and existing sources."""
     errata = ctx.frames["errata"]
-    ids = pl.concat([ctx.frames[t].select(pl.lit(t).alias("table"), pl.col("id").cast(pl.String).alias("_row"))
-                     for t in ctx.frames if "id" in ctx.frames[t].columns])
+    named = set(errata["table"].drop_nulls())
+    ids = pl.concat([pl.DataFrame(schema={"table": pl.String, "_row": pl.String})]
+                    + [ctx.frames[t].select(pl.lit(t).alias("table"), pl.col("id").cast(pl.String).alias("_row"))
+                       for t in ctx.frames if t in named and "id" in ctx.frames[t].columns])
     rows = errata.select("id", LINE, "table", pl.col("row_ids").str.split("|").alias("_row")).explode("_row")
     missing_rows = rows.join(ids, on=["table", "_row"], how="anti").group_by("id", LINE, "table").agg(pl.col("_row").sort())
     sources = ctx.frames["sources"].select(pl.col("id").alias("_source"))

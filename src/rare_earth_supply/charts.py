@@ -1,0 +1,175 @@
+"""Charts of the data, drawn with matplotlib (the `plot` extra) and written headless to PNG.
+
+Each chart is a function from loaded tables to a Figure, so tests can inspect axes and
+captions; `write_all` renders them into docs/img/. Every chart names its sources.
+"""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import polars as pl
+
+STAGE_ORDER = ["mining", "separation_refining", "processing", "metal_alloy", "magnets", "patents"]
+STAGE_LABEL = {"mining": "mining\n(output)", "separation_refining": "separation &\nrefining", "processing": "processing\n(market)",
+               "metal_alloy": "metal &\nalloy", "magnets": "magnets", "patents": "purification\npatents"}
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 110, "font.size": 9, "svg.hashsalt": "rare-earth-supply"})
+    return plt
+
+
+def _caption(fig, sources: list[str]) -> None:
+    fig.text(0.01, 0.01, "Sources: " + ", ".join(sorted(set(sources))) + " (see docs/sources.md)",
+             fontsize=7, ha="left", va="bottom", wrap=True)
+
+
+def china_shares(tables: dict[str, pl.DataFrame]):
+    """China's share of each stage of the chain, one marker per source; lower bounds drawn as arrows.
+
+    Beside the stated mining share, a hollow marker shows the share computed from USGS production.
+    """
+    plt = _pyplot()
+    shares = tables["capacity_shares"].filter(pl.col("entity_id") == "cn").sort("stage", "source_id")
+    fig, ax = plt.subplots(figsize=(8.5, 4.8))
+    sources = sorted(shares["source_id"].unique())
+    colours = dict(zip(sources, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    markers = dict(zip(sources, "osD^vP*X"))
+    offsets = {s: (i - (len(sources) - 1) / 2) * 0.14 for i, s in enumerate(sources)}
+    for source in sources:
+        ax.scatter([], [], marker=markers[source], color=colours[source], label=source)
+    seen_at_stage: dict[str, int] = {}
+    for row in shares.iter_rows(named=True):
+        x = STAGE_ORDER.index(row["stage"]) + offsets[row["source_id"]]
+        colour = colours[row["source_id"]]
+        if row["qualifier"] in ("gt", "ge"):
+            ax.annotate("", xy=(x, min(row["share_pct"] + 8, 100)), xytext=(x, row["share_pct"]),
+                        arrowprops={"arrowstyle": "->", "lw": 1.2, "color": colour})
+        ax.scatter([x], [row["share_pct"]], marker=markers[row["source_id"]], s=45, zorder=3, color=colour)
+        text = {"gt": ">", "ge": "≥", "approx": "~", "lt": "<", "le": "≤"}.get(row["qualifier"], "") + f"{row['share_pct']:g}%"
+        if row["year"]:
+            text += f" ({row['year']})"
+        k = seen_at_stage.get(row["stage"], 0)
+        seen_at_stage[row["stage"]] = k + 1
+        ax.annotate(text, (x, row["share_pct"]), textcoords="offset points", xytext=(6, -12 - 10 * k), fontsize=7, color=colour)
+    computed = _computed_china_mining_share(tables)
+    used = list(sources)
+    if computed is not None:
+        share, year, source = computed
+        x = STAGE_ORDER.index("mining") + 0.3
+        ax.scatter([x], [share], marker="o", s=45, facecolors="none", edgecolors="0.2", zorder=3,
+                   label=f"computed: {source} production, {year}")
+        ax.annotate(f"{share:.1f}% ({year})", (x, share), textcoords="offset points", xytext=(6, -3), fontsize=7)
+        used.append(source)
+    ax.set_xticks(range(len(STAGE_ORDER)), [STAGE_LABEL[s] for s in STAGE_ORDER])
+    ax.set_xlim(-0.6, len(STAGE_ORDER) - 0.4)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("China's share of the world (%)")
+    ax.set_xlabel("Stage of the supply chain (measure: capacity unless noted)")
+    ax.set_title("China's share along the rare-earth supply chain, as stated by each source\n"
+                 "(arrows: the source gives a lower bound, e.g. 'over 80%'; no year: the source gives none)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left")
+    fig.subplots_adjust(bottom=0.24, top=0.86)
+    _caption(fig, used)
+    return fig
+
+
+def _computed_china_mining_share(tables: dict[str, pl.DataFrame]) -> tuple[float, int, str] | None:
+    """China's share of world mine production in the latest year of the latest USGS edition."""
+    production = tables["production"].filter(pl.col("product") == "reo_in_concentrate", pl.col("unit") == "t_reo",
+                                             pl.col("source_id").str.starts_with("usgs"))
+    if production.is_empty():
+        return None
+    source = production["source_id"].max()
+    year = production.filter(pl.col("source_id") == source)["year"].max()
+    pick = production.filter(pl.col("source_id") == source, pl.col("year") == year)
+    china, world = pick.filter(pl.col("entity_id") == "cn")["quantity"], pick.filter(pl.col("entity_id") == "world")["quantity"]
+    if china.is_empty() or world.is_empty():
+        return None
+    return china[0] / world[0] * 100, year, source
+
+
+def reserves_and_production(tables: dict[str, pl.DataFrame]):
+    """Reserves (MCS 2025) and 2024 mine production (MCS 2025) by country, largest first."""
+    plt = _pyplot()
+    countries = tables["entities"].filter(pl.col("kind") == "country").select(pl.col("id").alias("entity_id"), "name")
+    source = "usgs-mcs-2025"
+    reserves = (tables["reserves"].filter(pl.col("source_id") == source, pl.col("classification").is_null())
+                .join(countries, on="entity_id").select("name", (pl.col("quantity") / 1e6).alias("reserves_mt")))
+    production = (tables["production"].filter(pl.col("source_id") == source, pl.col("year") == 2024,
+                                              pl.col("product") == "reo_in_concentrate", pl.col("unit") == "t_reo")
+                  .join(countries, on="entity_id").select("name", (pl.col("quantity") / 1e3).alias("production_kt")))
+    both = reserves.join(production, on="name", how="full", coalesce=True).fill_null(0).sort("reserves_mt", descending=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 5), sharey=True)
+    names = both["name"].to_list()[::-1]
+    left.barh(names, both["reserves_mt"].to_list()[::-1], color="#7a9cc6")
+    left.set_xlabel("Reserves (million t REO)")
+    left.set_title("Reserves")
+    right.barh(names, both["production_kt"].to_list()[::-1], color="#c68a4e")
+    right.set_xlabel("Mine production 2024 (thousand t REO)")
+    right.set_title("Mine production, 2024 (estimates)")
+    left.set_ylabel("Country")
+    for ax in (left, right):
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle("Rare-earth reserves and 2024 mine production by country, USGS MCS 2025\n"
+                 "(no bar: zero, or no figure given, as for Myanmar's reserves)")
+    fig.subplots_adjust(bottom=0.14, left=0.16, wspace=0.08, top=0.86)
+    _caption(fig, [source])
+    return fig
+
+
+def investments(tables: dict[str, pl.DataFrame]):
+    """Sums committed by investor and instrument, from primary records where there are any."""
+    plt = _pyplot()
+    names = tables["entities"].select(pl.col("id").alias("investor_id"), pl.col("name").alias("investor"))
+    primary = tables["sources"].filter(pl.col("kind") != "news_summary").select(pl.col("id").alias("source_id"))
+    # a prepayment is an advance under a supply agreement already drawn: stacking it would count it twice
+    deals = (tables["investments"].join(primary, on="source_id", how="semi")
+             .filter(pl.col("amount").is_not_null(), pl.col("instrument") != "prepayment")
+             .join(names, on="investor_id")
+             .with_columns(pl.col("investor").map_elements(lambda n: textwrap.fill(n, 24), return_dtype=pl.String)))
+    pivot = deals.group_by("investor", "instrument").agg((pl.col("amount").sum() / 1e6).alias("usd_m"))
+    investors = pivot.group_by("investor").agg(pl.col("usd_m").sum()).sort("usd_m")["investor"].to_list()
+    instruments = sorted(pivot["instrument"].unique())
+    fig, ax = plt.subplots(figsize=(8.5, 4))
+    left = [0.0] * len(investors)
+    for instrument in instruments:
+        values = [pivot.filter((pl.col("investor") == i) & (pl.col("instrument") == instrument))["usd_m"].sum() for i in investors]
+        ax.barh(investors, values, left=left, label=instrument)
+        left = [a + b for a, b in zip(left, values)]
+    ax.set_xlabel("Committed to MP Materials (USD million)")
+    ax.set_ylabel("Investor")
+    for investor, total in zip(investors, left):
+        lower_bound = deals.filter((pl.col("investor") == investor) & pl.col("qualifier").is_in(["gt", "ge"])).height > 0
+        ax.annotate(("at least " if lower_bound else "") + f"{total:,.0f}", (total, investors.index(investor)),
+                    textcoords="offset points", xytext=(4, -3), fontsize=7)
+    ax.set_xlim(0, max(left) * 1.25)
+    ax.set_title("2025 commitments to MP Materials by investor and instrument (primary records)\n"
+                 "Not drawn: instruments without a sum (warrant, offtake, price floor) and Apple's prepayment,\n"
+                 "an advance under its supply agreement", fontsize=8)
+    ax.legend(fontsize=7, title="instrument", title_fontsize=7)
+    ax.grid(axis="x", alpha=0.3)
+    fig.subplots_adjust(bottom=0.2, left=0.25, top=0.8)
+    _caption(fig, deals["source_id"].to_list())
+    return fig
+
+
+CHARTS = {"china-shares": china_shares, "reserves-production": reserves_and_production, "investments": investments}
+
+
+def write_all(tables: dict[str, pl.DataFrame], directory: Path) -> list[Path]:
+    plt = _pyplot()
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, draw in CHARTS.items():
+        fig = draw(tables)
+        path = directory / f"{name}.png"
+        fig.savefig(path, metadata={"Software": None})
+        plt.close(fig)
+        written.append(path)
+    return written
