@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from . import render
+from .cite import FORMATS as CITE_FORMATS
 from .package import open_package
 from .problems import DataError, PackageError
 
@@ -27,11 +28,8 @@ out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)  # an error stays on one line, greppable
 
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    csv = "csv"
+# output formats are listed once, where they are rendered
+Format = Enum("Format", {name: name for name in render.FORMATS}, type=str)
 
 
 PathArg = typer.Argument(None, help="Package directory or datapackage.json (default: the bundled package).", show_default=False)
@@ -205,7 +203,7 @@ def diff_command(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table (summary), json (everything) or markdown (CHANGELOG section)."),
 ) -> None:
     """What changed between two releases, and the SemVer bump it requires."""
-    from .diff import changelog_markdown, diff, opened
+    from .diff import BUMPS, changelog_markdown, diff, opened
     try:
         with opened(old) as a, opened(new) as b:
             change = diff(a, b)
@@ -225,7 +223,7 @@ def diff_command(
     for t in change.tables:
         for c in t.rows_changed:
             out.print(f"  {t.name} {c['id']} {c['column']}: {c['old']!r} → {c['new']!r}", highlight=False)
-    verdict = "ok" if ["none", "patch", "minor", "major"].index(change.actual_bump) >= ["none", "patch", "minor", "major"].index(change.required_bump) else "TOO SMALL"
+    verdict = "ok" if BUMPS.index(change.actual_bump) >= BUMPS.index(change.required_bump) else "TOO SMALL"
     out.print(f"required bump: [bold]{change.required_bump.upper()}[/]; version change is {change.actual_bump} ({verdict})", highlight=False)
 
 
@@ -248,11 +246,7 @@ def build(
         print(result.changelog)
 
 
-class CiteFormat(str, Enum):
-    text = "text"
-    bibtex = "bibtex"
-    cff = "cff"
-    json = "json"
+CiteFormat = Enum("CiteFormat", {name: name for name in CITE_FORMATS}, type=str)
 
 
 @app.command()
