@@ -39,9 +39,9 @@ def test_charts_have_labelled_axes_and_name_their_sources():
         fig = draw(tables)
         for ax in fig.axes:
             assert ax.get_xlabel() and (ax.get_ylabel() or ax is not fig.axes[0]), name
-        caption = " ".join(t.get_text() for t in fig.texts)
-        named = {s for s in source_ids if s in caption}
-        assert caption.startswith("Sources:") and named, name
+        captions = [t.get_text() for t in fig.texts if t.get_text().startswith("Sources:")]
+        assert len(captions) == 1, name
+        assert {s for s in source_ids if s in captions[0]}, f"{name} names no source id"
 
 
 def test_china_chart_draws_lower_bounds_and_every_stated_share():
