@@ -149,3 +149,13 @@ def test_real_data_is_valid_with_conflicts_as_warnings():
     report = validate()
     assert report.errors.is_empty()
     assert {"sources-disagree", "share-stated-vs-computed"} <= set(report.warnings["rule"])
+
+
+def test_us_trade_dependence():
+    trade = res.load("trade").filter(pl.col("source_id") == "usgs-mcs-2025", pl.col("entity_id") == "us")
+    reliance = {r["period_start"]: (r["qualifier"], r["value"]) for r in trade.filter(pl.col("measure") == "net_import_reliance").iter_rows(named=True)}
+    assert reliance == {2020: ("eq", 100), 2021: ("gt", 95), 2022: ("gt", 95), 2023: ("gt", 95), 2024: ("eq", 80)}
+    shares = trade.filter(pl.col("measure") == "share_of_imports")
+    assert dict(shares.select("partner_id", "value").rows()) == {"cn": 70, "my": 13, "jp": 6, "ee": 5, "other-countries": 6}
+    assert set(shares["period_start"]) == {2020} and set(shares["period_end"]) == {2023}
+    assert shares["value"].sum() == 100

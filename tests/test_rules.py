@@ -59,6 +59,7 @@ MUTATIONS = {
     "text-whitespace": lambda p: p.set("costs", "cost-002", "note", "padded "),
     "currency-iso4217": lambda p: p.set("investments", "inv-002", "currency", "USX"),
     "amount-currency": lambda p: p.set("investments", "inv-012", "currency", None),
+    "period-order": lambda p: p.set("trade", "trade-006", "period_end", "2019"),
     "qualifier-impossible": lambda p: p.set("capacity_shares", "cap-001", "share_pct", "100"),
     "event-after-source": lambda p: p.set("capacity_shares", "cap-003", "year", "2030"),
     "locator-format": lambda p: p.set("costs", "cost-001", "locator", "paragraph 4"),

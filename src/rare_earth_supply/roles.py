@@ -5,7 +5,7 @@ which column a rule reads, e.g. that a capacity share's value is `share_pct`.
 """
 from __future__ import annotations
 
-FACT_TABLES = ("reserves", "production", "capacity_shares", "investments", "deal_terms", "costs", "prices", "technology", "timeline")
+FACT_TABLES = ("reserves", "production", "capacity_shares", "investments", "deal_terms", "costs", "prices", "trade", "technology", "timeline")
 
 VALUE_COLUMN = {
     "reserves": "quantity",
@@ -15,12 +15,13 @@ VALUE_COLUMN = {
     "deal_terms": "value",
     "costs": "value",
     "prices": "price",
+    "trade": "value",
     "technology": "value",
     "timeline": "value",
 }
 
 # Year-valued columns compared with the year the citing source was published.
-YEAR_COLUMNS = {"reserves": "as_of", "production": "year", "capacity_shares": "year", "costs": "year", "prices": "year"}
+YEAR_COLUMNS = {"reserves": "as_of", "production": "year", "capacity_shares": "year", "costs": "year", "prices": "year", "trade": "period_end"}
 DATE_COLUMNS = {"investments": "announced"}
 
 # (table, column) -> entity kinds that may play that role.
@@ -32,6 +33,8 @@ ENTITY_ROLES = {
     ("investments", "recipient_id"): {"company", "facility"},
     ("costs", "entity_id"): {"country", "company", "facility"},
     ("prices", "entity_id"): {"world", "region", "country", "company"},
+    ("trade", "entity_id"): {"country", "region"},
+    ("trade", "partner_id"): {"country", "region"},
     ("technology", "entity_id"): {"country", "company", "facility"},
     ("timeline", "entity_id"): {"world", "region", "country", "company", "facility", "government_body"},
 }
@@ -45,6 +48,7 @@ SUBJECT = {
     "deal_terms": ("investment_id", "term", "unit"),
     "costs": ("entity_id", "item", "unit", "year"),
     "prices": ("entity_id", "product", "purity_pct", "kind", "year", "unit"),
+    "trade": ("entity_id", "partner_id", "product", "measure", "period_start", "period_end", "unit"),
     "technology": ("entity_id", "item", "unit"),
     "timeline": ("entity_id", "event", "unit"),
 }

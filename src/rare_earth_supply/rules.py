@@ -124,11 +124,17 @@ def check_amount_currency(ctx: Context) -> pl.DataFrame:
                 pl.lit("an amount needs its currency"))
 
 
+def check_period_order(ctx: Context) -> pl.DataFrame:
+    frame = ctx.frames["trade"]
+    return hits(frame, "trade", "period_end", (pl.col("period_end") < pl.col("period_start")).fill_null(False), pl.col("period_end"),
+                pl.format("the period ends ({}) before it starts ({})", pl.col("period_end"), pl.col("period_start")))
+
+
 def _percent(table: str) -> pl.Expr | None:
     """True where the row's value column is a percentage."""
     if table == "capacity_shares":
         return pl.lit(True)
-    if table in ("costs", "technology", "deal_terms"):
+    if table in ("costs", "technology", "deal_terms", "trade"):
         return pl.col("unit").str.starts_with("pct")
     return None
 
@@ -357,6 +363,7 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("text-whitespace", ERROR, "row", "No text cell has leading or trailing whitespace or a line break.", check=check_text_whitespace),
     Rule("currency-iso4217", ERROR, "row", "A currency is an active ISO 4217 code.", check=check_currency, needs=("investments",)),
     Rule("amount-currency", ERROR, "row", "An investment's amount comes with its currency.", check=check_amount_currency, needs=("investments",)),
+    Rule("period-order", ERROR, "row", "A period does not end before it starts.", check=check_period_order, needs=("trade",)),
     Rule("qualifier-impossible", ERROR, "row", "A qualifier can hold for its value: nothing is over 100% or under zero.", check=check_qualifier),
     Rule("event-after-source", ERROR, "cross-table", "A figure is not dated after the source that reports it was published (plans and expectations excepted).", check=check_event_after_source, needs=("sources",)),
     Rule("locator-format", ERROR, "cross-table", "A figure from a news summary is located by reference marks such as [3][5] or by 'title'.", check=check_locator, needs=("sources",)),
