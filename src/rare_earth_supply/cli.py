@@ -32,6 +32,14 @@ err = Console(stderr=True, soft_wrap=True)  # an error stays on one line, greppa
 Format = Enum("Format", {name: name for name in render.FORMATS}, type=str)
 
 
+def _open(path: Optional[Path]):
+    """The package at `path` (the bundled one by default), or a clean exit 2 naming the problem."""
+    try:
+        return open_package(path)
+    except PackageError as exc:
+        _fail(str(exc))
+
+
 PathArg = typer.Argument(None, help="Package directory or datapackage.json (default: the bundled package).", show_default=False)
 
 
@@ -91,7 +99,7 @@ def show(
 def validate(
     path: Optional[Path] = PathArg,
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table (for people), json (for machines) or markdown."),
-    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors (exit 1)."),
+    strict: bool = typer.Option(False, "--strict", help="Release check: exit 1 on any warning no open erratum acknowledges (stale errata included)."),
     report: bool = typer.Option(False, "--report", help="Also print the consistency report."),
 ) -> None:
     """Check files, fields, keys, rows and cross-table rules; report every problem at once."""
@@ -145,10 +153,7 @@ def report(
     """Consistency report: corroborated figures, conflicts, stated against computed shares."""
     from .consistency_report import consistency_frames
     from .validate import read_package
-    try:
-        frames, _, problems = read_package(open_package(path))
-    except PackageError as exc:
-        _fail(str(exc))
+    frames, _, problems = read_package(_open(path))
     if problems:
         _fail(f"{len(problems)} table problem(s); run `rare-earth-supply validate` first", 1)
     parts = consistency_frames({n: f for n, f in frames.items()})
@@ -280,10 +285,7 @@ def docs(
 ) -> None:
     """Write docs/ and the README's generated sections from the metadata."""
     from .docs import generated_files
-    try:
-        package = open_package(None)
-    except PackageError as exc:
-        _fail(str(exc))
+    package = _open(None)
     if not (package.root / "pyproject.toml").is_file():
         _fail(f"docs are generated in a source checkout; {package.root} is an installed copy")
     stale = []
@@ -320,10 +322,7 @@ def charts(out_dir: Path = typer.Option(Path("docs/img"), "--out", "-o", help="W
 @app.command()
 def tables(path: Optional[Path] = PathArg) -> None:
     """Table names, one per line."""
-    try:
-        print("\n".join(open_package(path).names))
-    except PackageError as exc:
-        _fail(str(exc))
+    print("\n".join(_open(path).names))
 
 
 def main() -> None:
