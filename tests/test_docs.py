@@ -64,3 +64,22 @@ def test_committed_charts_are_pngs():
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
         assert width >= 600 and height >= 300
+
+
+def test_docs_check_passes_in_the_checkout_and_flags_a_stale_page(tmp_path, monkeypatch):
+    import shutil
+    from typer.testing import CliRunner
+    from rare_earth_supply.cli import app
+    runner = CliRunner()
+    monkeypatch.chdir(ROOT)
+    assert runner.invoke(app, ["docs", "--check"]).exit_code == 0
+    copy = tmp_path / "checkout"
+    for name in ("datapackage.json", "pyproject.toml", "README.md", "CITATION.cff"):
+        shutil.copy(ROOT / name, copy / name) if copy.exists() else (copy.mkdir(), shutil.copy(ROOT / name, copy / name))
+    for folder in ("data", "schemas", "docs"):
+        shutil.copytree(ROOT / folder, copy / folder)
+    (copy / "docs" / "rules.md").write_text("stale\n")
+    monkeypatch.chdir(copy)
+    result = runner.invoke(app, ["docs", "--check"])
+    assert result.exit_code == 1 and "docs/rules.md" in result.output
+    assert (copy / "docs" / "rules.md").read_text() == "stale\n", "--check writes nothing"

@@ -282,10 +282,14 @@ def cite(
 @app.command()
 def docs(
     check: bool = typer.Option(False, "--check", help="Only report whether the committed docs are current (exit 1 if not)."),
+    path: Optional[Path] = typer.Option(None, "--path", help="Source checkout (default: the current directory if it is one, else the package's own)."),
 ) -> None:
-    """Write docs/ and the README's generated sections from the metadata."""
+    """Write docs/, CITATION.cff and the README's generated sections from the metadata."""
     from .docs import generated_files
-    package = _open(None)
+    here = Path.cwd()
+    if path is None and (here / "pyproject.toml").is_file() and (here / "datapackage.json").is_file():
+        path = here
+    package = _open(path)
     if not (package.root / "pyproject.toml").is_file():
         _fail(f"docs are generated in a source checkout; {package.root} is an installed copy")
     stale = []
@@ -303,7 +307,10 @@ def docs(
 
 
 @app.command()
-def charts(out_dir: Path = typer.Option(Path("docs/img"), "--out", "-o", help="Where the PNG files go.")) -> None:
+def charts(
+    out_dir: Path = typer.Option(Path("docs/img"), "--out", "-o", help="Where the PNG files go."),
+    path: Optional[Path] = typer.Option(None, "--path", help="Package directory or datapackage.json (default: the bundled package)."),
+) -> None:
     """Draw the documentation charts from the data (needs the `plot` extra: pip install 'rare-earth-supply[plot]')."""
     try:
         from .charts import write_all
@@ -311,7 +318,7 @@ def charts(out_dir: Path = typer.Option(Path("docs/img"), "--out", "-o", help="W
         _fail("charts need matplotlib: pip install 'rare-earth-supply[plot]'")
     from . import read_table
     try:
-        package = open_package(None)
+        package = open_package(path)
         tables = {n: read_table(package, n) for n in package.names}
     except (PackageError, DataError) as exc:
         _fail(str(exc))
