@@ -16,7 +16,7 @@ import polars as pl
 
 from . import schema as derived_schema
 from .package import Package, open_package
-from .problems import ERROR, REPORT_SCHEMA, WARNING, Problem, conform, problems_frame
+from .problems import ERROR, WARNING, Problem, conform, problems_frame
 from .reading import LINE, read_typed
 from .errata import acknowledge, stale
 from .stamp import mismatch
