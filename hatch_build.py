@@ -14,7 +14,7 @@ class StampDescriptor(BuildHookInterface):
         if self.target_name != "wheel" or version == "editable":
             return  # an editable install reads the checkout, whose descriptor has no hashes
         root = Path(self.root)
-        spec = importlib.util.spec_from_file_location("_stamp", root / "src" / "rare_earth_supply" / "stamp.py")
+        spec = importlib.util.spec_from_file_location("_stamp", root / "src" / "rare_earth_supply" / "release" / "stamp.py")
         stamp = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(stamp)
         descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))

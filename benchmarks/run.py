@@ -59,7 +59,7 @@ def table_size_mb(package: Path) -> float:
     """In-memory size of the typed tables, the basis of the memory target."""
     sys.path.insert(0, str(ROOT / "src"))
     from rare_earth_supply.validate import read_package
-    from rare_earth_supply.package import open_package
+    from rare_earth_supply.read.package import open_package
     frames, _, _ = read_package(open_package(package))
     return sum(f.estimated_size("mb") for f in frames.values())
 

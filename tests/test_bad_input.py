@@ -130,7 +130,7 @@ def test_validation_writes_nothing(package_copy):
     (b'1,"a,b",3\n1,"a\n', [("csv-malformed", 3)]),  # a quote left open
 ])
 def test_ragged_rows_are_named_by_line_however_they_hide(tmp_path, body, expected):
-    from rare_earth_supply.reading import read_text
+    from rare_earth_supply.read.csvfile import read_text
     path = tmp_path / "t.csv"
     path.write_bytes(b"a,b,c\n" + body)
     frame, problems = read_text("t", path, {"fields": [{"name": n} for n in "abc"], "missingValues": [""]})

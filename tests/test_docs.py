@@ -4,8 +4,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from rare_earth_supply.docs import generated_files
-from rare_earth_supply.package import open_package
+from rare_earth_supply.publish.docs import generated_files
+from rare_earth_supply.read.package import open_package
 from rare_earth_supply.rules import CATALOGUE
 from conftest import ROOT
 
@@ -32,7 +32,7 @@ def _tables():
 
 def test_charts_have_labelled_axes_and_name_their_sources():
     pytest.importorskip("matplotlib", reason="charts need the plot extra")
-    from rare_earth_supply.charts import CHARTS
+    from rare_earth_supply.publish.charts import CHARTS
     tables = _tables()
     source_ids = set(tables["sources"]["id"])
     for name, draw in CHARTS.items():
@@ -46,7 +46,7 @@ def test_charts_have_labelled_axes_and_name_their_sources():
 
 def test_china_chart_draws_lower_bounds_and_every_stated_share():
     pytest.importorskip("matplotlib", reason="charts need the plot extra")
-    from rare_earth_supply.charts import china_shares
+    from rare_earth_supply.publish.charts import china_shares
     tables = _tables()
     fig = china_shares(tables)
     ax = fig.axes[0]

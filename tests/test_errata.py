@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 import rare_earth_supply as res
-from rare_earth_supply.build import BuildError, build
+from rare_earth_supply.release.build import BuildError, build
 from rare_earth_supply.cli import app
-from rare_earth_supply.package import open_package
+from rare_earth_supply.read.package import open_package
 from rare_earth_supply.validate import validate
 from conftest import ROOT
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from rare_earth_supply import testing
-from rare_earth_supply.schema import derive, primary_key
+from rare_earth_supply.rules.schema import derive, primary_key
 from rare_earth_supply.validate import check_table
 from conftest import ROOT
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import rare_earth_supply as res
-from rare_earth_supply.package import bundled_root
+from rare_earth_supply.read.package import bundled_root
 from conftest import ROOT
 
 

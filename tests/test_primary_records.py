@@ -5,8 +5,8 @@ import polars as pl
 import pytest
 
 import rare_earth_supply as res
-from rare_earth_supply.consistency import news_against_primary
-from rare_earth_supply.reading import LINE
+from rare_earth_supply.rules.consistency import news_against_primary
+from rare_earth_supply.read.csvfile import LINE
 from conftest import SHARED
 
 REFERENCE = SHARED / "reference" / "deals-and-company-figures.md"

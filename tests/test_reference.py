@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 import rare_earth_supply as res
-from rare_earth_supply.consistency import computed_shares, pairs, stated_vs_computed
-from rare_earth_supply.reading import LINE
+from rare_earth_supply.rules.consistency import computed_shares, pairs, stated_vs_computed
+from rare_earth_supply.read.csvfile import LINE
 from rare_earth_supply.validate import validate
 from conftest import SHARED
 

@@ -13,12 +13,12 @@ from pybtex.database import parse_string
 from typer.testing import CliRunner
 
 import rare_earth_supply as res
-from rare_earth_supply.build import BuildError, build
-from rare_earth_supply.cite import release_citation, row_citation
+from rare_earth_supply.release.build import BuildError, build
+from rare_earth_supply.release.cite import release_citation, row_citation
 from rare_earth_supply.cli import app
-from rare_earth_supply.diff import bump_between, diff, opened
-from rare_earth_supply.package import open_package
-from rare_earth_supply.stamp import dumps, stamped
+from rare_earth_supply.release.diff import bump_between, diff, opened
+from rare_earth_supply.read.package import open_package
+from rare_earth_supply.release.stamp import dumps, stamped
 from conftest import ROOT
 
 runner = CliRunner()

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from rare_earth_supply.rules import CATALOGUE, RULES
-from rare_earth_supply.stamp import dumps, stamped
+from rare_earth_supply.release.stamp import dumps, stamped
 from rare_earth_supply.validate import validate
 
 BOM = b"\xef\xbb\xbf"

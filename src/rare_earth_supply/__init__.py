@@ -15,10 +15,10 @@ from pathlib import Path
 
 import polars as pl
 
-from .package import Package, descriptor_path, open_package
-from .problems import DataError, IntegrityError, PackageError
-from .reading import LINE, read_typed
-from .stamp import mismatch
+from rare_earth_supply.read.package import Package, descriptor_path, open_package
+from rare_earth_supply.problems import DataError, IntegrityError, PackageError
+from rare_earth_supply.read.csvfile import LINE, read_typed
+from rare_earth_supply.release.stamp import mismatch
 
 __all__ = ["load", "tables", "descriptor_path", "DataError", "ErrataWarning", "IntegrityError", "PackageError", "__version__"]
 

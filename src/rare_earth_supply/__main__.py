@@ -1,4 +1,4 @@
 """`python -m rare_earth_supply` runs the command line."""
-from .cli import main
+from rare_earth_supply.cli import main
 
 main()

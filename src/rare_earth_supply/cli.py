@@ -14,10 +14,10 @@ import polars as pl
 import typer
 from rich.console import Console
 
-from . import render
-from .cite import FORMATS as CITE_FORMATS
-from .package import open_package
-from .problems import DataError, PackageError
+from rare_earth_supply.publish import render
+from rare_earth_supply.release.cite import FORMATS as CITE_FORMATS
+from rare_earth_supply.read.package import open_package
+from rare_earth_supply.problems import DataError, PackageError
 
 app = typer.Typer(
     help="Rare-earth supply chain data: inspect, validate and cite the data package.",
@@ -51,7 +51,7 @@ def _fail(message: str, code: int = 2) -> None:
 @app.command()
 def info(path: Optional[Path] = PathArg) -> None:
     """Version, tables and row counts of the package."""
-    from . import read_table
+    from rare_earth_supply import read_table
     try:
         package = open_package(path)
         rows = [{"table": n, "rows": read_table(package, n).height, "title": package.resource(n).get("title", "")}
@@ -72,7 +72,7 @@ def show(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
 ) -> None:
     """Print one table."""
-    from . import read_table
+    from rare_earth_supply import read_table
     try:
         package = open_package(path)
         frame = read_table(package, table)
@@ -103,8 +103,8 @@ def validate(
     report: bool = typer.Option(False, "--report", help="Also print the consistency report."),
 ) -> None:
     """Check files, fields, keys, rows and cross-table rules; report every problem at once."""
-    from .consistency_report import consistency_frames
-    from .validate import validate as run
+    from rare_earth_supply.publish.report import consistency_frames
+    from rare_earth_supply.validate import validate as run
     try:
         result = run(path)
     except PackageError as exc:
@@ -151,8 +151,8 @@ def report(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
 ) -> None:
     """Consistency report: corroborated figures, conflicts, stated against computed shares."""
-    from .consistency_report import consistency_frames
-    from .validate import read_package
+    from rare_earth_supply.publish.report import consistency_frames
+    from rare_earth_supply.validate import read_package
     frames, _, problems = read_package(_open(path))
     if problems:
         _fail(f"{len(problems)} table problem(s); run `rare-earth-supply validate` first", 1)
@@ -177,7 +177,7 @@ def errata(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
 ) -> None:
     """Known problems in the data: which rows, what kind, and how to read them."""
-    from . import read_table
+    from rare_earth_supply import read_table
     try:
         package = open_package(path)
         if table is not None and table not in package.names:
@@ -197,7 +197,7 @@ def errata(
 @app.command()
 def rules(fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format.")) -> None:
     """The rules catalogue: id, severity, level, tolerance, description."""
-    from .rules import catalogue_frame
+    from rare_earth_supply.rules import catalogue_frame
     render.emit(out, catalogue_frame(), fmt.value, "Rules")
 
 
@@ -208,7 +208,7 @@ def diff_command(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table (summary), json (everything) or markdown (CHANGELOG section)."),
 ) -> None:
     """What changed between two releases, and the SemVer bump it requires."""
-    from .diff import BUMPS, changelog_markdown, diff, opened
+    from rare_earth_supply.release.diff import BUMPS, changelog_markdown, diff, opened
     try:
         with opened(old) as a, opened(new) as b:
             change = diff(a, b)
@@ -239,7 +239,7 @@ def build(
     path: Optional[Path] = typer.Option(None, "--path", help="Package to release (default: the bundled package)."),
 ) -> None:
     """Validate, then write the release: zip with hashes, Parquet, SQLite, consistency report."""
-    from .build import BuildError, build as run
+    from rare_earth_supply.release.build import BuildError, build as run
     try:
         result = run(open_package(path), out_dir, since)
     except (PackageError, BuildError) as exc:
@@ -261,7 +261,7 @@ def cite(
     path: Optional[Path] = typer.Option(None, "--path", help="Package directory or datapackage.json."),
 ) -> None:
     """How to cite this release, or one figure of it with its original source."""
-    from .cite import release_citation, row_citation
+    from rare_earth_supply.release.cite import release_citation, row_citation
     try:
         package = open_package(path)
         if row is None:
@@ -285,7 +285,7 @@ def docs(
     path: Optional[Path] = typer.Option(None, "--path", help="Source checkout (default: the current directory if it is one, else the package's own)."),
 ) -> None:
     """Write docs/, CITATION.cff and the README's generated sections from the metadata."""
-    from .docs import generated_files
+    from rare_earth_supply.publish.docs import generated_files
     here = Path.cwd()
     if path is None and (here / "pyproject.toml").is_file() and (here / "datapackage.json").is_file():
         path = here
@@ -313,10 +313,10 @@ def charts(
 ) -> None:
     """Draw the documentation charts from the data (needs the `plot` extra: pip install 'rare-earth-supply[plot]')."""
     try:
-        from .charts import write_all
+        from rare_earth_supply.publish.charts import write_all
     except ImportError:
         _fail("charts need matplotlib: pip install 'rare-earth-supply[plot]'")
-    from . import read_table
+    from rare_earth_supply import read_table
     try:
         package = open_package(path)
         tables = {n: read_table(package, n) for n in package.names}

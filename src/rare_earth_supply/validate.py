@@ -14,13 +14,13 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 
-from . import schema as derived_schema
-from .package import Package, open_package
-from .problems import ERROR, WARNING, Problem, conform, problems_frame
-from .reading import LINE, read_typed
-from .errata import acknowledge, stale
-from .stamp import mismatch
-from .rules import CATALOGUE, RULES, Context
+from rare_earth_supply.rules import schema as derived_schema
+from rare_earth_supply.read.package import Package, open_package
+from rare_earth_supply.problems import ERROR, WARNING, Problem, conform, problems_frame
+from rare_earth_supply.read.csvfile import LINE, read_typed
+from rare_earth_supply.rules.errata import acknowledge, stale
+from rare_earth_supply.release.stamp import mismatch
+from rare_earth_supply.rules import CATALOGUE, RULES, Context
 
 # How a pandera failure reads, by rule: the text before and after the failing value.
 _FIELD_MESSAGES = {

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import polars as pl
 
-from . import render
-from .package import Package
-from .rules import catalogue_frame
+from rare_earth_supply.publish import render
+from rare_earth_supply.read.package import Package
+from rare_earth_supply.rules import catalogue_frame
 
 _BLOCK = re.compile(r"(<!-- (?P<name>[a-z-]+):start -->\n).*?(<!-- (?P=name):end -->)", re.S)
 
@@ -62,8 +62,8 @@ def data_dictionary(package: Package, counts: dict[str, int]) -> str:
 
 def sources_page(package: Package) -> str:
     """Each source with what it contributes: rows per table that cite it."""
-    from . import read_table
-    from .roles import FACT_TABLES
+    from rare_earth_supply import read_table
+    from rare_earth_supply.rules.roles import FACT_TABLES
     sources = read_table(package, "sources")
     cited = pl.concat([read_table(package, t).select("source_id", pl.lit(t).alias("table"))
                        for t in FACT_TABLES if t in package.names])
@@ -101,10 +101,10 @@ def fill_blocks(text: str, blocks: dict[str, str]) -> str:
 
 def generated_files(package: Package, root: Path) -> dict[Path, str]:
     """Every generated file's path and content."""
-    from . import read_table
+    from rare_earth_supply import read_table
     counts = {n: read_table(package, n).height for n in package.names}
     readme = root / "README.md"
-    from .cite import citation_cff
+    from rare_earth_supply.release.cite import citation_cff
     return {
         root / "CITATION.cff": citation_cff(package),
         root / "docs" / "data-dictionary.md": data_dictionary(package, counts),

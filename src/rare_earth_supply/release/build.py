@@ -19,9 +19,9 @@ from pathlib import Path
 
 import polars as pl
 
-from .diff import BUMPS, changelog_markdown, diff, opened
-from .package import DESCRIPTOR, Package
-from .stamp import dumps, stamped
+from rare_earth_supply.release.diff import BUMPS, changelog_markdown, diff, opened
+from rare_earth_supply.read.package import DESCRIPTOR, Package
+from rare_earth_supply.release.stamp import dumps, stamped
 
 EXTRA_FILES = ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE", "LICENSE-DATA")
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "year": "INTEGER", "number": "REAL", "date": "TEXT", "boolean": "INTEGER"}
@@ -139,8 +139,8 @@ def check_bump(package: Package, since: str) -> str:
 
 def build(package: Package, out: Path, since: str | None = None) -> BuildResult:
     """Validate, check the version bump, and write the release artifacts into `out` atomically."""
-    from .consistency_report import report_markdown
-    from .validate import validate
+    from rare_earth_supply.publish.report import report_markdown
+    from rare_earth_supply.validate import validate
     report = validate(package)
     if not report.ok:
         raise BuildError(f"{report.errors.height} validation error(s); run `rare-earth-supply validate` and fix them first")

@@ -9,7 +9,7 @@ import json
 
 import polars as pl
 
-from .package import Package
+from rare_earth_supply.read.package import Package
 
 FORMATS = ("text", "bibtex", "cff", "json")
 
@@ -66,7 +66,7 @@ def citation_cff(package: Package) -> str:
 
 def row_citation(package: Package, table: str, row_id: str, fmt: str = "text") -> str:
     """The release citation plus the original source of one row, with its locator and wording."""
-    from . import read_table
+    from rare_earth_supply import read_table
     frame = read_table(package, table)
     if "source_id" not in frame.columns:
         raise KeyError(f"table {table!r} holds no sourced figures; cite a row of a fact table")

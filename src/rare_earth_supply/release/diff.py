@@ -18,10 +18,10 @@ from typing import Iterator
 
 import polars as pl
 
-from .package import DESCRIPTOR, Package, open_package
-from .problems import PackageError
-from .reading import LINE, read_text
-from .schema import primary_key
+from rare_earth_supply.read.package import DESCRIPTOR, Package, open_package
+from rare_earth_supply.problems import PackageError
+from rare_earth_supply.read.csvfile import LINE, read_text
+from rare_earth_supply.rules.schema import primary_key
 
 BUMPS = ("none", "patch", "minor", "major")
 

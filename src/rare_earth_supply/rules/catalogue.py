@@ -11,11 +11,11 @@ from typing import Callable
 
 import polars as pl
 
-from . import bounds, consistency
-from .problems import ERROR, WARNING
-from .reading import LINE
-from .roles import DATE_COLUMNS, ENTITY_ROLES, FACT_TABLES, SHARE_OF_WORLD, VALUE_COLUMN, YEAR_COLUMNS
-from .vocabularies import ISO_4217
+from rare_earth_supply.rules import bounds, consistency
+from rare_earth_supply.problems import ERROR, WARNING
+from rare_earth_supply.read.csvfile import LINE
+from rare_earth_supply.rules.roles import DATE_COLUMNS, ENTITY_ROLES, FACT_TABLES, SHARE_OF_WORLD, VALUE_COLUMN, YEAR_COLUMNS
+from rare_earth_supply.rules.vocabularies import ISO_4217
 
 HIT_SCHEMA = {"table": pl.String, "row_id": pl.String, "line": pl.Int64, "column": pl.String,
               "value": pl.String, "message": pl.String, "related": pl.String}

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import consistency, render
-from .reading import LINE
+from rare_earth_supply.publish import render
+from rare_earth_supply.rules import consistency
+from rare_earth_supply.read.csvfile import LINE
 
 
 def consistency_frames(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:

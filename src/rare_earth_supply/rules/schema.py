@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandera.polars as pa
 import polars as pl
 
-from . import fieldtypes
+from rare_earth_supply.read import fieldtypes
 
 # Table Schema constraint -> (rule id, pandera check factory)
 _CONSTRAINTS = {

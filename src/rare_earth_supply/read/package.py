@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .problems import PackageError
+from rare_earth_supply.problems import PackageError
 
 DESCRIPTOR = "datapackage.json"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -20,7 +20,7 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 def bundled_root() -> Path:
     """Directory holding the package that ships with this install."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the rare_earth_supply package directory
     inside = here / "_package"
     if (inside / DESCRIPTOR).is_file():
         return inside

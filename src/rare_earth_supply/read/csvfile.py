@@ -10,8 +10,8 @@ from pathlib import Path
 
 import polars as pl
 
-from . import fieldtypes
-from .problems import ERROR, Problem
+from rare_earth_supply.read import fieldtypes
+from rare_earth_supply.problems import ERROR, Problem
 
 LINE = "_line"  # 1-based CSV line of each row, carried through validation for messages
 BOM = b"\xef\xbb\xbf"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import bounds
-from .reading import LINE
-from .roles import SHARE_OF_WORLD, SUBJECT, VALUE_COLUMN
+from rare_earth_supply.rules import bounds
+from rare_earth_supply.read.csvfile import LINE
+from rare_earth_supply.rules.roles import SHARE_OF_WORLD, SUBJECT, VALUE_COLUMN
 
 RELATIVE_TOLERANCE = 0.02  # exact figures may differ by rounding
 APPROX_TOLERANCE = 0.10  # "about", "approximately"

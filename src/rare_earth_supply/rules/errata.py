@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from .problems import WARNING
-from .reading import LINE
+from rare_earth_supply.problems import WARNING
+from rare_earth_supply.read.csvfile import LINE
 
 
 def _open_rows(errata: pl.DataFrame) -> pl.DataFrame:

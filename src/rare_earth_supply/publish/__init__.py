@@ -1,0 +1,1 @@
+"""What people read: terminal and Markdown rendering, generated docs, charts, reports."""

@@ -1,0 +1,1 @@
+"""Releases: stamped descriptors, diffs with their SemVer class, builds and citations."""
