@@ -84,7 +84,7 @@ def read_table(package: Package, name: str, *, verify: bool = True) -> pl.DataFr
     if verify:
         _verify(package, name)
     frame, problems = read_typed(name, package.path(name), package.schema(name))
-    if problems or frame is None:
+    if frame is None or not problems.is_empty():
         raise DataError(name, problems)
     return frame.drop(LINE)
 

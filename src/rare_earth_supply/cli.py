@@ -154,8 +154,8 @@ def report(
     from rare_earth_supply.publish.report import consistency_frames
     from rare_earth_supply.validate import read_package
     frames, _, problems = read_package(_open(path))
-    if problems:
-        _fail(f"{len(problems)} table problem(s); run `rare-earth-supply validate` first", 1)
+    if not problems.is_empty():
+        _fail(f"{problems.height} table problem(s); run `rare-earth-supply validate` first", 1)
     parts = consistency_frames({n: f for n, f in frames.items()})
     if fmt is Format.json:
         print(render.to_json({k: render.records(v) for k, v in parts.items()}))

@@ -71,13 +71,14 @@ class PackageError(Exception):
 
 
 class DataError(Exception):
-    """A table was read but does not hold valid data; carries the problems found."""
+    """A table was read but does not hold valid data; carries the problems found (a report frame)."""
 
-    def __init__(self, table: str, problems: list[Problem]):
+    def __init__(self, table: str, problems: pl.DataFrame):
         self.table = table
         self.problems = problems
-        shown = "\n".join(f"  {p.location()}: [{p.rule}] {p.message}" for p in problems[:10])
-        more = f"\n  … and {len(problems) - 10} more" if len(problems) > 10 else ""
+        shown = "\n".join(f"  {Problem(**row).location()}: [{row['rule']}] {row['message']}"
+                          for row in problems.head(10).iter_rows(named=True))
+        more = f"\n  … and {problems.height - 10} more" if problems.height > 10 else ""
         super().__init__(f"table {table!r} cannot be loaded:\n{shown}{more}")
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from rare_earth_supply.rules.schema import primary_key
+from rare_earth_supply.rules.fields import primary_key
 
 # Printable text without control characters or surrounding blanks: CSV-safe in every engine.
 _CHARS = st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp"))

@@ -23,13 +23,25 @@ _FORMS = {
     "number": r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$",
     "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
 }
+_EXPECTED = {
+    "integer": "is not a valid integer (whole digits, within ±9.2e18)",
+    "year": "is not a valid year (four digits)",
+    "number": "is not a valid number (a finite decimal such as 1.5 or 2e3)",
+    "date": "is not a valid date (expected YYYY-MM-DD)",
+    "boolean": "is not a valid boolean",
+}
+TRUE_VALUES = ["true", "True", "TRUE", "1"]
+FALSE_VALUES = ["false", "False", "FALSE", "0"]
 
 
 def dtype(field: dict) -> pl.DataType:
-    try:
-        return DTYPES[field.get("type", "string")]
-    except KeyError:
-        raise ValueError(f"field {field.get('name')!r}: Table Schema type {field.get('type')!r} is not supported") from None
+    """The polars dtype of a field (its type was checked by read.boundary)."""
+    return DTYPES[field.get("type", "string")]
+
+
+def failure_text(field: dict) -> str:
+    """What a cell that does not parse as this field's type is told (after its quoted value)."""
+    return _EXPECTED[field.get("type", "string")]
 
 
 def parse(field: dict) -> pl.Expr:
@@ -39,10 +51,13 @@ def parse(field: dict) -> pl.Expr:
     if type_ == "string":
         return text
     if type_ == "boolean":
-        mapping = {v: True for v in field.get("trueValues", ["true", "True", "TRUE", "1"])}
-        mapping |= {v: False for v in field.get("falseValues", ["false", "False", "FALSE", "0"])}
+        mapping = {v: True for v in field.get("trueValues", TRUE_VALUES)}
+        mapping |= {v: False for v in field.get("falseValues", FALSE_VALUES)}
         return text.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
     form = pl.when(text.str.contains(_FORMS[type_])).then(text)
     if type_ == "date":
         return form.str.to_date("%Y-%m-%d", strict=False)
-    return form.cast(dtype(field), strict=False)
+    typed = form.cast(dtype(field), strict=False)
+    if type_ == "number":  # 1e309 is a valid lexical form but no finite number
+        return pl.when(typed.is_finite()).then(typed)
+    return typed

@@ -2,20 +2,22 @@
 
 The installed wheel carries a copy of the package inside `rare_earth_supply/_package`;
 a source checkout or an editable install has none there, so we fall back to the
-repository root, which is the source of truth.
+repository root, which is the source of truth. Every descriptor and Table Schema passes
+`read.boundary` before use, so what we do not implement is refused by name.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from rare_earth_supply.problems import PackageError
+from rare_earth_supply.read import boundary
+from rare_earth_supply.read.files import kind_of, read_json
 
 DESCRIPTOR = "datapackage.json"
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def bundled_root() -> Path:
@@ -35,22 +37,6 @@ def descriptor_path() -> Path:
     return bundled_root() / DESCRIPTOR
 
 
-def _read_json(path: Path, what: str) -> dict:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PackageError(f"{path}: {what} not found") from None
-    except UnicodeDecodeError as exc:
-        raise PackageError(f"{path}: {what} is not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PackageError(f"{path}: {what} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    if not isinstance(value, dict):
-        raise PackageError(f"{path}: {what} must be a JSON object")
-    return value
-
-
 def safe_path(root: Path, relative: object, what: str) -> Path:
     """Resolve a path named by the descriptor, refusing any that leaves the package.
 
@@ -59,13 +45,17 @@ def safe_path(root: Path, relative: object, what: str) -> Path:
     """
     if not isinstance(relative, str) or not relative:
         raise PackageError(f"{what}: path must be a non-empty string, got {relative!r}")
+    if "\x00" in relative or any(ord(c) < 32 for c in relative):
+        raise PackageError(f"{what}: path {relative!r} contains control characters")
+    if re.match(r"^[A-Za-z]:", relative):
+        raise PackageError(f"{what}: path {relative!r} is absolute; paths must be relative to the package")
     if _URL.match(relative):
         raise PackageError(f"{what}: path {relative!r} is a URL; only files inside the package are read")
     pure = Path(relative)
-    if pure.is_absolute() or relative.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", relative):
+    if pure.is_absolute() or relative.startswith(("/", "\\")):
         raise PackageError(f"{what}: path {relative!r} is absolute; paths must be relative to the package")
-    if ".." in pure.parts:
-        raise PackageError(f"{what}: path {relative!r} leaves the package ('..')")
+    if ".." in pure.parts or "\\" in relative:
+        raise PackageError(f"{what}: path {relative!r} leaves the package ('..' or a backslash)")
     full = (root / pure).resolve()
     if not full.is_relative_to(root.resolve()):
         raise PackageError(f"{what}: path {relative!r} resolves outside the package")
@@ -74,26 +64,18 @@ def safe_path(root: Path, relative: object, what: str) -> Path:
 
 @dataclass
 class Package:
-    """An opened data package: descriptor plus lazily read Table Schemas."""
+    """An opened data package: descriptor plus lazily read and checked Table Schemas."""
 
     root: Path
     descriptor: dict
     _schemas: dict[str, dict] = field(default_factory=dict, repr=False)
 
+    def __post_init__(self) -> None:
+        boundary.check_descriptor(self.descriptor, str(self.root / DESCRIPTOR))
+
     @cached_property
     def resources(self) -> dict[str, dict]:
-        resources = self.descriptor.get("resources")
-        if not isinstance(resources, list) or not resources:
-            raise PackageError(f"{self.root / DESCRIPTOR}: 'resources' must be a non-empty list")
-        named: dict[str, dict] = {}
-        for position, resource in enumerate(resources, start=1):
-            name = resource.get("name") if isinstance(resource, dict) else None
-            if not isinstance(name, str) or not name:
-                raise PackageError(f"{self.root / DESCRIPTOR}: resource {position} has no name")
-            if name in named:
-                raise PackageError(f"{self.root / DESCRIPTOR}: resource name {name!r} is used twice")
-            named[name] = resource
-        return named
+        return {resource["name"]: resource for resource in self.descriptor["resources"]}
 
     @property
     def names(self) -> list[str]:
@@ -116,28 +98,31 @@ class Package:
     def schema(self, name: str) -> dict:
         if name not in self._schemas:
             schema = self.resource(name).get("schema")
-            if isinstance(schema, dict):
-                self._schemas[name] = schema
-            else:
+            if not isinstance(schema, dict):
                 where = safe_path(self.root, schema, f"schema of resource {name!r}")
-                self._schemas[name] = _read_json(where, f"Table Schema of {name!r}")
-            if not isinstance(self._schemas[name].get("fields"), list):
-                raise PackageError(f"Table Schema of {name!r} has no 'fields' list")
+                schema = read_json(where, f"Table Schema of {name!r}")
+            boundary.check_schema(schema, name)
+            self._schemas[name] = schema
         return self._schemas[name]
+
+    def schemas(self) -> dict[str, dict]:
+        """Every Table Schema, checked, with foreign keys checked against the other resources."""
+        found = {name: self.schema(name) for name in self.names}
+        boundary.check_references(found)
+        return found
 
 
 def open_package(path: str | Path | None = None) -> Package:
-    """Open the package at a directory or `datapackage.json`; the bundled one by default."""
+    """Open the package at a directory or descriptor file; the bundled one by default."""
     if path is None:
         root = bundled_root()
-    else:
-        given = Path(path)
-        if given.is_dir():
-            root = given
-        elif given.name.endswith(".json") or given.is_file():
-            root = given.parent
-        else:
-            raise PackageError(f"{given}: no such package directory or descriptor")
-        if given.is_file() and given.name != DESCRIPTOR:
-            return Package(root.resolve(), _read_json(given, "package descriptor"))
-    return Package(root.resolve(), _read_json(root / DESCRIPTOR, "package descriptor"))
+        return Package(root.resolve(), read_json(root / DESCRIPTOR, "package descriptor"))
+    given = Path(path)
+    problem = kind_of(given)
+    if problem == "a directory":
+        return Package(given.resolve(), read_json(given / DESCRIPTOR, "package descriptor"))
+    if problem == "missing":
+        raise PackageError(f"{given}: no such package directory or descriptor")
+    if problem:
+        raise PackageError(f"{given}: is {problem}; give a package directory or its datapackage.json")
+    return Package(given.resolve().parent, read_json(given, "package descriptor"))

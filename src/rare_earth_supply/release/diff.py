@@ -21,7 +21,7 @@ import polars as pl
 from rare_earth_supply.read.package import DESCRIPTOR, Package, open_package
 from rare_earth_supply.problems import PackageError
 from rare_earth_supply.read.csvfile import LINE, read_text
-from rare_earth_supply.rules.schema import primary_key
+from rare_earth_supply.rules.fields import primary_key
 
 BUMPS = ("none", "patch", "minor", "major")
 

@@ -13,7 +13,12 @@ from pathlib import Path
 
 
 def file_hash(path: Path) -> str:
-    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    """sha256 of a file, read in chunks so a large table is never held in memory twice."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 24):
+            digest.update(chunk)
+    return "sha256:" + digest.hexdigest()
 
 
 def stamped(descriptor: dict, root: Path) -> dict:

@@ -1,7 +1,9 @@
 """Derive pandera-polars schemas from Table Schema JSON, so constraints are written only once.
 
-pandera names its built-in checks after themselves (`isin(...)`), not after our rules, so every
-column keeps a parallel list of rule ids and failures are mapped back by `check_number`.
+Each pandera check wraps the same polars expression `rules.fields` defines (its name is the
+rule id), so `schema.validate(frame)` in a user's pipeline fails on exactly the cells that
+`rare-earth-supply validate` reports. Importing this module imports pandera (slow): only
+`derive()` callers pay for it, never `load()` or `validate()`.
 """
 from __future__ import annotations
 
@@ -11,80 +13,47 @@ import pandera.polars as pa
 import polars as pl
 
 from rare_earth_supply.read import fieldtypes
+from rare_earth_supply.rules import fields as field_checks
+from rare_earth_supply.rules.fields import primary_key
 
-# Table Schema constraint -> (rule id, pandera check factory)
-_CONSTRAINTS = {
-    "minimum": ("field-minimum", lambda v, f: pa.Check.ge(v)),
-    "maximum": ("field-maximum", lambda v, f: pa.Check.le(v)),
-    "exclusiveMinimum": ("field-minimum", lambda v, f: pa.Check.gt(v)),
-    "exclusiveMaximum": ("field-maximum", lambda v, f: pa.Check.lt(v)),
-    "enum": ("field-enum", lambda v, f: pa.Check.isin(list(v))),
-    # pandera anchors only the start on polars; Table Schema patterns match the whole value
-    "pattern": ("field-pattern", lambda v, f: pa.Check.str_matches(f"^(?:{v})$")),
-    "minLength": ("field-length", lambda v, f: pa.Check.str_length(min_value=v)),
-    "maxLength": ("field-length", lambda v, f: pa.Check.str_length(max_value=v)),
-}
-
-
-def _unique_ignoring_nulls(data: pa.PolarsData) -> pl.LazyFrame:
-    """frictionless lets a unique column repeat empty cells; pandera's `unique` would not."""
-    column = pl.col(data.key)
-    return data.lazyframe.select(~(column.is_duplicated() & column.is_not_null()))
+__all__ = ["DerivedSchema", "derive", "primary_key", "rule_of"]
 
 
 @dataclass(frozen=True)
 class DerivedSchema:
-    """A pandera schema plus, per column, the rule id of each of its checks in order."""
+    """A pandera schema plus the field checks behind its custom checks."""
 
     table: str
     pandera: pa.DataFrameSchema
-    rule_ids: dict[str, list[str]]
 
 
-def primary_key(schema: dict) -> list[str]:
-    pk = schema.get("primaryKey") or []
-    return [pk] if isinstance(pk, str) else list(pk)
+def _pandera_check(check: field_checks.FieldCheck) -> pa.Check:
+    expression = check.ok
+    return pa.Check(lambda data: data.lazyframe.select(expression), name=check.rule, ignore_na=False)
 
 
 def derive(table: str, schema: dict) -> DerivedSchema:
     """Build the pandera-polars schema of one table from its Table Schema."""
-    columns: dict[str, pa.Column] = {}
-    rule_ids: dict[str, list[str]] = {}
     key = primary_key(schema)
+    found = field_checks.checks(schema)
+    columns: dict[str, pa.Column] = {}
     for field in schema["fields"]:
-        constraints = field.get("constraints", {})
-        checks, ids = [], []
-        for constraint, value in constraints.items():
-            if constraint in _CONSTRAINTS:
-                rule, factory = _CONSTRAINTS[constraint]
-                checks.append(factory(value, field))
-                ids.append(rule)
-        if key == [field["name"]]:  # a one-column key is checked on its column, under its own rule
-            checks.append(pa.Check(_unique_ignoring_nulls, name="primary-key"))
-            ids.append("primary-key")
-        elif constraints.get("unique"):
-            checks.append(pa.Check(_unique_ignoring_nulls, name="field-unique"))
-            ids.append("field-unique")
-        columns[field["name"]] = pa.Column(
-            fieldtypes.dtype(field), checks=checks,
+        name = field["name"]
+        own = [_pandera_check(c) for c in found if c.column == name and c.rule != "field-required"]
+        columns[name] = pa.Column(
+            fieldtypes.dtype(field), checks=own,
             # key fields are required by Table Schema even when the field does not say so
-            nullable=not (constraints.get("required", False) or field["name"] in key),
+            nullable=not (field.get("constraints", {}).get("required", False) or name in key),
             required=True, title=field.get("title"), description=field.get("description"),
         )
-        rule_ids[field["name"]] = ids
-    frame = pa.DataFrameSchema(columns, name=table, unique=key if len(key) > 1 else None,
-                               description=schema.get("description"))
-    return DerivedSchema(table, frame, rule_ids)
+    frame_checks = [_pandera_check(c) for c in found if c.column is None]
+    return DerivedSchema(table, pa.DataFrameSchema(columns, checks=frame_checks, name=table, description=schema.get("description")))
 
 
-def rule_of(derived: DerivedSchema, column: str | None, check: str, check_number: int | None) -> str:
+def rule_of(column: str | None, check: str) -> str:
     """The rule id behind one pandera failure case."""
     if check == "not_nullable":
         return "field-required"
-    if check == "multiple_fields_uniqueness" or (column is None and "unique" in check):
-        return "primary-key"
     if check.startswith("dtype") or check == "column_in_dataframe":
         return "field-type"
-    if column in derived.rule_ids and check_number is not None and check_number < len(derived.rule_ids[column]):
-        return derived.rule_ids[column][check_number]
-    return "check-crashed"
+    return check
