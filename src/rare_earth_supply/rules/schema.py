@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandera.polars as pa
-import polars as pl
 
 from rare_earth_supply.read import fieldtypes
 from rare_earth_supply.rules import fields as field_checks

@@ -1,0 +1,34 @@
+"""Cross-table rules that are warnings: figures that disagree, stated shares against computed ones, uncited sources."""
+from __future__ import annotations
+
+import polars as pl
+
+from rare_earth_supply.rules import consistency
+from rare_earth_supply.rules.base import Context, hits, present
+from rare_earth_supply.rules.roles import FACT_TABLES
+
+
+def check_share_vs_computed(ctx: Context) -> pl.DataFrame:
+    shares = consistency.stated_vs_computed(ctx.frames).filter(pl.col("verdict") == "disagrees")
+    return shares.select(
+        "table", "row_id", "line", pl.lit("share_of_world_pct").alias("column"), pl.col("stated_pct").cast(pl.String).alias("value"),
+        pl.format("stated {}% of world, but {} ÷ {} ({}, {}) = {}%", consistency.figure(pl.col("stated_pct")), consistency.figure(pl.col("quantity")),
+                  consistency.figure(pl.col("world_quantity")), pl.col("world_row"), pl.col("world_source"), pl.col("computed_pct").round(2)).alias("message"),
+        pl.col("world_row").alias("related"))
+
+
+def check_sources_disagree(ctx: Context) -> pl.DataFrame:
+    conflicts = consistency.pairs(ctx.frames).filter(pl.col("verdict") == "conflict")
+    return conflicts.select(
+        "table", pl.col("row_b").alias("row_id"), pl.col("line_b").alias("line"), pl.lit(None, dtype=pl.String).alias("column"),
+        pl.col("value_b").cast(pl.String).alias("value"),
+        pl.format("{} {} {} ({}) vs {} {} ({}) on {}: {}% apart", pl.col("row_b"), pl.col("qualifier_b"), consistency.figure(pl.col("value_b")),
+                  pl.col("source_b"), pl.col("qualifier_a"), consistency.figure(pl.col("value_a")), pl.col("row_a"),
+                  pl.col("subject"), (pl.col("relative_difference") * 100).round(1)).alias("message"),
+        pl.col("row_a").alias("related"))
+
+
+def check_uncited_sources(ctx: Context) -> pl.DataFrame:
+    cited = pl.concat([ctx.frames[t].select("source_id") for t in present(ctx, FACT_TABLES)]).unique()
+    unused = ctx.frames["sources"].join(cited.rename({"source_id": "id"}), on="id", how="anti")
+    return hits(unused, "sources", "id", pl.lit(True), pl.col("id"), pl.lit("no row of any fact table cites this source"))

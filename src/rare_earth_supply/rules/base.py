@@ -1,0 +1,54 @@
+"""What every rule is made of: the rule record, the frames it reads, and the shape of its findings."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import polars as pl
+
+from rare_earth_supply.read.csvfile import LINE
+
+
+HIT_SCHEMA = {"table": pl.String, "row_id": pl.String, "line": pl.Int64, "column": pl.String,
+              "value": pl.String, "message": pl.String, "related": pl.String}
+
+
+@dataclass(frozen=True)
+class Context:
+    """Typed frames (each with its `_line` column) of the readable tables, and every table's Table Schema."""
+
+    frames: dict[str, pl.DataFrame]
+    schemas: dict[str, dict]
+
+
+Check = Callable[[Context], pl.DataFrame]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    level: str  # file, field, row or cross-table
+    description: str
+    tolerance: str | None = None
+    check: Check | None = None  # None: enforced by the reader or the derived pandera schema
+    needs: tuple[str, ...] = ()  # tables the check reads; skipped when one is unreadable
+
+
+def hits(frame: pl.DataFrame, table: str, column: str | None, mask: pl.Expr, value: pl.Expr, message: pl.Expr,
+         related: pl.Expr | None = None) -> pl.DataFrame:
+    """Rows of `frame` where `mask` holds, in the shape every rule returns."""
+    return frame.filter(mask).select(
+        pl.lit(table).alias("table"), pl.col("id").cast(pl.String).alias("row_id"), pl.col(LINE).alias("line"),
+        pl.lit(column, dtype=pl.String).alias("column"), value.cast(pl.String).alias("value"),
+        message.cast(pl.String).alias("message"),
+        (related if related is not None else pl.lit(None)).cast(pl.String).alias("related"),
+    )
+
+
+def concat(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    return pl.concat([pl.DataFrame(schema=HIT_SCHEMA), *parts]) if parts else pl.DataFrame(schema=HIT_SCHEMA)
+
+
+def present(ctx: Context, tables) -> list[str]:
+    return [t for t in tables if t in ctx.frames]

@@ -1,0 +1,167 @@
+"""Cross-table rules that are errors: keys, entity roles, dates against sources, sums and bounds, errata references."""
+from __future__ import annotations
+
+import polars as pl
+
+from rare_earth_supply.read.csvfile import LINE
+from rare_earth_supply.rules import bounds, consistency
+from rare_earth_supply.rules.base import Context, concat, hits, present
+from rare_earth_supply.rules.roles import DATE_COLUMNS, ENTITY_ROLES, FACT_TABLES, SHARE_OF_WORLD, YEAR_COLUMNS
+
+
+def check_foreign_keys(ctx: Context) -> pl.DataFrame:
+    parts = []
+    for table, schema in ctx.schemas.items():
+        if table not in ctx.frames:
+            continue
+        for fk in schema.get("foreignKeys", []):
+            fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+            ref = fk["reference"]
+            ref_table = ref.get("resource") or table
+            ref_fields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+            if ref_table not in ctx.frames:
+                continue
+            target = ctx.frames[ref_table].select([pl.col(r).alias(f) for r, f in zip(ref_fields, fields)]).drop_nulls().unique()
+            child = ctx.frames[table].drop_nulls(fields).join(target, on=fields, how="anti")
+            label = ", ".join(fields)
+            parts.append(hits(child, table, label, pl.lit(True), pl.concat_str([pl.col(f).cast(pl.String) for f in fields], separator=", "),
+                              pl.format(f"{{}} is not an id in {ref_table}.{', '.join(ref_fields)}",
+                                        pl.concat_str([pl.col(f).cast(pl.String) for f in fields], separator=", "))))
+    return concat(parts)
+
+
+def _source_year(ctx: Context) -> pl.DataFrame:
+    return ctx.frames["sources"].select(pl.col("id").alias("source_id"), pl.col("published").alias("_published"))
+
+
+def check_event_after_source(ctx: Context) -> pl.DataFrame:
+    published = _source_year(ctx)
+    parts = []
+    for table in present(ctx, FACT_TABLES):
+        frame = ctx.frames[table].join(published, on="source_id", how="left")
+        if table in YEAR_COLUMNS:
+            column = YEAR_COLUMNS[table]
+            late = pl.col(column) > pl.col("_published").dt.year()
+        elif table in DATE_COLUMNS:
+            column = DATE_COLUMNS[table]
+            late = pl.col(column) > pl.col("_published")
+        elif table == "timeline":  # a plan or expectation may lie after the source's date
+            column = "value"
+            late = (pl.col("unit").is_in(["year", "decade"]) & ~pl.col("expected").fill_null(False)
+                    & (pl.col("value") > pl.col("_published").dt.year()))
+        else:
+            continue
+        parts.append(hits(frame, table, column, late.fill_null(False), pl.col(column),
+                          pl.format("dated after its source was published ({})", pl.col("_published"))))
+    return concat(parts)
+
+
+def check_locator(ctx: Context) -> pl.DataFrame:
+    news = ctx.frames["sources"].filter(pl.col("kind") == "news_summary").select(pl.col("id").alias("source_id"))
+    parts = []
+    for table in present(ctx, FACT_TABLES):
+        frame = ctx.frames[table].join(news, on="source_id", how="semi")
+        parts.append(hits(frame, table, "locator", ~pl.col("locator").str.contains(r"^((\[[0-9]+\])+|title)$"),
+                          pl.col("locator"), pl.lit("a news summary is cited by reference marks such as [3][5], or 'title'")))
+    return concat(parts)
+
+
+def _kinds(ctx: Context) -> pl.DataFrame:
+    return ctx.frames["entities"].select("id", "kind", "country")
+
+
+def check_entity_roles(ctx: Context) -> pl.DataFrame:
+    kinds = _kinds(ctx)
+    parts = []
+    for (table, column), allowed in ENTITY_ROLES.items():
+        if table not in ctx.frames:
+            continue
+        # the entities that may not play this role are few: look them up instead of joining every row
+        wrong = kinds.filter(~pl.col("kind").is_in(sorted(allowed)))
+        if wrong.is_empty():
+            continue
+        kind_of = pl.col(column).replace_strict(wrong["id"], wrong["kind"], default=None)
+        parts.append(hits(ctx.frames[table], table, column, pl.col(column).is_in(wrong["id"].implode()), pl.col(column),
+                          pl.format(f"entity {{}} is a {{}}; {column} must be one of: {', '.join(sorted(allowed))}", pl.col(column), kind_of)))
+    return concat(parts)
+
+
+SHARE_SUM_TOLERANCE_PP = 1.0
+
+
+ROUNDING_TOLERANCE = 0.02  # published totals and estimates are rounded
+
+
+def check_share_sum(ctx: Context) -> pl.DataFrame:
+    """Per stage, measure and year, the lowest share each country is given must fit in 100%."""
+    countries = ctx.frames["entities"].filter(pl.col("kind") == "country").select(pl.col("id").alias("entity_id"))
+    frame = ctx.frames["capacity_shares"].join(countries, on="entity_id", how="semi")
+    group = ["stage", "measure", "year"]
+    per_entity = bounds.lower("share_pct").min().over([*group, "entity_id"])
+    first_of_entity = pl.col("id") == pl.col("id").min().over([*group, "entity_id"])
+    total = pl.when(first_of_entity).then(per_entity).otherwise(0.0).sum().over(group)
+    frame = frame.with_columns(total.alias("_total"))
+    return hits(frame, "capacity_shares", "share_pct", pl.col("_total") > 100 + SHARE_SUM_TOLERANCE_PP, pl.col("share_pct"),
+                pl.format("countries' shares of {} / {} / year {} add to at least {}%", pl.col("stage"), pl.col("measure"),
+                          pl.col("year").cast(pl.String).fill_null("unstated"), pl.col("_total").round(1)))
+
+
+def _within(ctx: Context, table: str, keys: tuple[str, ...]) -> pl.DataFrame:
+    """A facility's figure may not exceed the largest figure given for its country (beyond rounding)."""
+    entities = ctx.frames["entities"]
+    facilities = entities.filter(pl.col("kind") == "facility").select(pl.col("id").alias("entity_id"), pl.col("country").alias("_iso"))
+    countries = entities.filter(pl.col("kind") == "country").select(pl.col("id").alias("_country_id"), pl.col("country").alias("_iso"))
+    frame = ctx.frames[table]
+    country_max = (frame.join(countries.rename({"_country_id": "entity_id"}), on="entity_id")
+                   .group_by(["_iso", *keys]).agg(bounds.upper("quantity").max().alias("_country_hi")))
+    joined = frame.join(facilities, on="entity_id").join(country_max, on=["_iso", *keys], nulls_equal=True)
+    return hits(joined, table, "quantity", bounds.lower("quantity") > pl.col("_country_hi") * (1 + ROUNDING_TOLERANCE), pl.col("quantity"),
+                pl.format("facility figure exceeds every figure for its country {} ({})", pl.col("_iso"), pl.col("_country_hi")))
+
+
+def check_facility_within_country(ctx: Context) -> pl.DataFrame:
+    return concat([_within(ctx, t, keys) for t, keys in SHARE_OF_WORLD.items() if t in ctx.frames])
+
+
+def check_countries_within_world(ctx: Context) -> pl.DataFrame:
+    """Per source and year, countries' quantities summed may not exceed that source's world total."""
+    kinds = _kinds(ctx).select(pl.col("id").alias("entity_id"), pl.col("kind").alias("_kind"))
+    parts = []
+    for table, keys in SHARE_OF_WORLD.items():
+        if table not in ctx.frames:
+            continue
+        frame = ctx.frames[table].join(kinds, on="entity_id")
+        group = ["source_id", *keys]
+        country_sum = (frame.filter(pl.col("_kind") == "country").group_by(group)
+                       .agg(bounds.lower("quantity").sum().alias("_countries"), pl.len().alias("_n")))
+        world = frame.filter(pl.col("_kind") == "world").join(country_sum, on=group, nulls_equal=True)
+        tolerance = pl.when(pl.col("qualifier") == "approx").then(consistency.APPROX_TOLERANCE).otherwise(ROUNDING_TOLERANCE)
+        parts.append(hits(world, table, "quantity",
+                          pl.col("_countries") > bounds.upper("quantity") * (1 + tolerance), pl.col("quantity"),
+                          pl.format("the {} countries of this source add to {}, more than this world total allows",
+                                    pl.col("_n"), pl.col("_countries"))))
+    return concat(parts)
+
+
+def check_errata_references(ctx: Context) -> pl.DataFrame:
+    """An erratum names an existing table, existing rows of it, a catalogued rule and existing sources."""
+    from rare_earth_supply.rules.catalogue import RULES  # the catalogue imports this module
+    errata = ctx.frames["errata"]
+    named = set(errata["table"].drop_nulls())
+    ids = pl.concat([pl.DataFrame(schema={"table": pl.String, "_row": pl.String})]
+                    + [ctx.frames[t].select(pl.lit(t).alias("table"), pl.col("id").cast(pl.String).alias("_row"))
+                       for t in ctx.frames if t in named and "id" in ctx.frames[t].columns])
+    rows = errata.select("id", LINE, "table", pl.col("row_ids").str.split("|").alias("_row")).explode("_row")
+    missing_rows = rows.join(ids, on=["table", "_row"], how="anti").group_by("id", LINE, "table").agg(pl.col("_row").sort())
+    sources = ctx.frames["sources"].select(pl.col("id").alias("_source"))
+    evidence = errata.select("id", LINE, pl.col("evidence").str.split("|").alias("_source")).explode("_source")
+    missing_sources = evidence.join(sources, on="_source", how="anti").group_by("id", LINE).agg(pl.col("_source").sort())
+    return concat([
+        hits(errata, "errata", "table", ~pl.col("table").is_in(sorted(ctx.schemas)), pl.col("table"), pl.format("no table {}", pl.col("table"))),
+        hits(missing_rows.filter(pl.col("table").is_in(sorted(ctx.frames))), "errata", "row_ids", pl.lit(True), pl.col("_row").list.join("|"),
+             pl.format("no row(s) {} in {}", pl.col("_row").list.join(", "), pl.col("table"))),
+        hits(errata, "errata", "rule", pl.col("rule").is_not_null() & ~pl.col("rule").is_in(sorted(RULES)), pl.col("rule"),
+             pl.format("no rule {} in the catalogue", pl.col("rule"))),
+        hits(missing_sources, "errata", "evidence", pl.lit(True), pl.col("_source").list.join("|"),
+             pl.format("no source(s) {}", pl.col("_source").list.join(", "))),
+    ])
