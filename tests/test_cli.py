@@ -63,8 +63,8 @@ def test_report_lists_corroborated_figures():
     result = runner.invoke(app, ["report", "--format", "json"])
     assert result.exit_code == 0
     parts = json.loads(result.output)
-    corroborated = {(r["row_a"], r["row_b"]) for r in parts["Corroborated figures"]}
-    assert ("inv-001", "inv-004") in corroborated, "Apple's USD 500 million is reported by two sources"
+    apple = [r for r in parts["Subjects several sources speak to"] if {"inv-001", "inv-004"} <= set(r["row_ids"].split(", "))]
+    assert apple and apple[0]["verdict"] == "corroborated", "Apple's USD 500 million is reported by two sources"
 
 
 def test_rules_prints_the_whole_catalogue():

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 import rare_earth_supply as res
-from rare_earth_supply.rules.consistency import computed_shares, pairs, stated_vs_computed
+from rare_earth_supply.rules.consistency import computed_shares, disagreements, stated_vs_computed, subjects
 from rare_earth_supply.read.csvfile import LINE
 from rare_earth_supply.validate import validate
 from conftest import SHARED
@@ -117,26 +117,25 @@ def _frames(*names: str) -> dict[str, pl.DataFrame]:
     return {n: res.load(n).with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64)) for n in names or res.tables()}
 
 
-def _pairs() -> pl.DataFrame:
-    return pairs(_frames())
-
-
 def test_report_shows_the_china_2023_production_revision():
-    china = _pairs().filter(pl.col("table") == "production", pl.col("subject").str.starts_with("cn / reo_in_concentrate / 2023"))
-    assert set(zip(china["value_a"], china["value_b"])) == {(255_000.0, 240_000.0)}
-    assert china["verdict"].to_list() == ["conflict"]
-    assert {china["source_a"][0], china["source_b"][0]} == {"usgs-mcs-2024", "usgs-mcs-2025"}
+    china = disagreements(_frames()).filter(pl.col("table") == "production", pl.col("subject").str.starts_with("cn / reo_in_concentrate / 2023"))
+    # each edition's figure is reported once, naming the other edition's
+    assert set(zip(china["value"], china["related_value"])) == {(255_000.0, 240_000.0), (240_000.0, 255_000.0)}
+    assert set(china["source_id"]) == set(china["related_source"]) == {"usgs-mcs-2024", "usgs-mcs-2025"}
 
 
 def test_report_shows_the_vietnam_reserves_revision():
-    vietnam = _pairs().filter(pl.col("table") == "reserves", pl.col("subject").str.starts_with("vn /"))
-    assert sorted([vietnam["value_a"][0], vietnam["value_b"][0]]) == [3_500_000.0, 22_000_000.0]
-    assert vietnam["verdict"].to_list() == ["conflict"]
+    vietnam = disagreements(_frames()).filter(pl.col("table") == "reserves", pl.col("subject").str.starts_with("vn /"))
+    assert sorted(vietnam["value"]) == [3_500_000.0, 22_000_000.0]
+    summary = subjects(_frames()).filter(pl.col("table") == "reserves", pl.col("subject").str.starts_with("vn /"))
+    assert summary.select("sources", "min", "max", "verdict").row(0) == (2, 3_500_000.0, 22_000_000.0, "conflict")
 
 
 def test_estimates_that_agree_within_rounding_are_corroborated():
-    us_2022 = _pairs().filter(pl.col("subject").str.starts_with("us / reo_in_concentrate / 2022"))
+    us_2022 = subjects(_frames()).filter(pl.col("subject").str.starts_with("us / reo_in_concentrate / 2022"))
     assert us_2022["verdict"].to_list() == ["corroborated"]  # 42,000 (MCS 2024) and 42,500 (MCS 2025)
+    assert us_2022["figures"].to_list() == ["eq 42000, eq 42500"] or us_2022["figures"].to_list() == ["eq 42500, eq 42000"]
+    assert disagreements(_frames()).filter(pl.col("subject").str.starts_with("us / reo_in_concentrate / 2022")).is_empty()
 
 
 def test_computed_shares_of_world_production():

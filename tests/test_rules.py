@@ -45,18 +45,20 @@ MUTATIONS = {
     "csv-header-extra": lambda p: p.write("costs", p.read("costs").with_columns(pl.lit("x").alias("extra"))),
     "csv-header-duplicate": _duplicate_header,
     "csv-header-order": _swap_columns,
-    "field-type": lambda p: p.set("reserves", "res-002", "quantity", "1.5 million"),
-    "field-required": lambda p: p.set("reserves", "res-002", "scope", None),
+    # res-010 (India, MCS 2025) agrees with its only other figure: breaking it changes no other finding
+    "field-type": lambda p: p.set("reserves", "res-010", "quantity", "6.9 million"),
+    "field-required": lambda p: p.set("reserves", "res-010", "scope", None),
     "field-unique": lambda p: p.set("sources", "news-001", "file", "000_be750dd895950846.txt"),
     "field-minimum": lambda p: p.set("costs", "cost-001", "value", "-1"),
     "field-maximum": lambda p: p.set("prices", "price-001", "purity_pct", "101"),
-    "field-enum": lambda p: p.set("reserves", "res-002", "scope", "medium"),
+    "field-enum": lambda p: p.set("reserves", "res-010", "scope", "medium"),
     "field-pattern": lambda p: p.set("entities", "apple", "country", "USA"),
     "field-length": lambda p: p.set("costs", "cost-001", "as_reported", "x" * 121),
     "primary-key": lambda p: p.set("timeline", "time-002", "id", "time-001"),
-    "foreign-key": lambda p: p.set("reserves", "res-002", "entity_id", "atlantis"),
+    "foreign-key": lambda p: p.set("reserves", "res-010", "entity_id", "atlantis"),
     "text-formula": lambda p: p.set("costs", "cost-002", "note", "=HYPERLINK(1)"),
     "text-whitespace": lambda p: p.set("costs", "cost-002", "note", "padded "),
+    "text-control": lambda p: p.set("costs", "cost-002", "note", "an escape \x1b[31m hides in here"),
     "currency-iso4217": lambda p: p.set("investments", "inv-002", "currency", "USX"),
     "amount-currency": lambda p: p.set("investments", "inv-012", "currency", None),
     "period-order": lambda p: p.set("trade", "trade-006", "period_end", "2019"),
@@ -77,6 +79,9 @@ MUTATIONS = {
     "errata-references": lambda p: p.set("errata", "err-010", "row_ids", "cost-099"),
     # the news share is corrected to what the world total gives, so err-005 describes nothing any more
     "erratum-stale": lambda p: p.set("production", "prod-001", "share_of_world_pct", "11.5"),
+    # the India reserve figure of MCS 2025 entered a second time under a new id
+    "duplicate-figure": lambda p: p.append("reserves", id="res-900", entity_id="in", scope="total", quantity="6900000", unit="t_reo",
+                                           qualifier="eq", as_reported="6,900,000 t", source_id="usgs-mcs-2025", locator="World mine production and reserves table, India, reserves"),
     "source-uncited": lambda p: p.append("sources", id="news-999", title="t", title_en="t", language="en", kind="news_summary"),
 }
 

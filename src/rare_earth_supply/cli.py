@@ -1,95 +1,119 @@
 """The `rare-earth-supply` command: a thin typer layer over the Python API.
 
-Exit codes: 0 valid (warnings allowed), 1 errors found (or warnings with --strict),
-2 unusable input (no package, broken descriptor, a path leaving the package, bad arguments).
+Exit codes: 0 valid (warnings allowed), 1 errors found (or warnings with --strict, or data
+that cannot be loaded), 2 unusable input (no package, broken descriptor, a path leaving the
+package, an unsupported schema feature, bad arguments). Every message is one plain line on
+stderr; nothing a user typed or a cell holds is read as markup or sent raw to the terminal.
 """
 from __future__ import annotations
 
+import contextlib
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, NoReturn, Optional
 
 import polars as pl
 import typer
 from rich.console import Console
+from rich.text import Text
 
+from rare_earth_supply.problems import DataError, IntegrityError, PackageError
 from rare_earth_supply.publish import render
-from rare_earth_supply.release.cite import FORMATS as CITE_FORMATS
+from rare_earth_supply.publish.problems import DEFAULT_MAX
 from rare_earth_supply.read.package import open_package
-from rare_earth_supply.problems import DataError, PackageError
+from rare_earth_supply.release.cite import FORMATS as CITE_FORMATS
 
 app = typer.Typer(
     help="Rare-earth supply chain data: inspect, validate and cite the data package.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
 # piped output is not squeezed to 80 columns: a report read in a log or file stays legible
-out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)  # an error stays on one line, greppable
-
+out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200, highlight=False, markup=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False)  # an error stays on one line, greppable
 
 # output formats are listed once, where they are rendered
 Format = Enum("Format", {name: name for name in render.FORMATS}, type=str)
 
 
-def _open(path: Optional[Path]):
-    """The package at `path` (the bundled one by default), or a clean exit 2 naming the problem."""
+class UsageError(Exception):
+    """A command was given arguments it cannot use (exit 2)."""
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err.print(Text.assemble(("error: ", "bold red"), render.safe(message)))
+    raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def guard() -> Iterator[None]:
+    """Turn every expected failure into one line on stderr and its exit code, never a traceback."""
+    from rare_earth_supply.release.build import BuildError
     try:
-        return open_package(path)
-    except PackageError as exc:
-        _fail(str(exc))
+        yield
+    except (PackageError, UsageError) as exc:
+        _fail(str(exc), 2)
+    except KeyError as exc:
+        _fail(str(exc.args[0]) if exc.args else "unknown name", 2)
+    except (DataError, IntegrityError, BuildError) as exc:
+        _fail(str(exc), 1)
 
 
 PathArg = typer.Argument(None, help="Package directory or datapackage.json (default: the bundled package).", show_default=False)
+PathOption = typer.Option(None, "--path", help="Package directory or datapackage.json (default: the bundled package).")
 
 
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
+def _note_open_errata(package, table: str) -> None:
+    from rare_earth_supply import read_table
+    if table != "errata" and "errata" in package.names:
+        errata = read_table(package, "errata")
+        open_ids = errata.filter((pl.col("status") == "open") & (pl.col("table") == table))["id"]
+        if len(open_ids):
+            err.print(f"note: {table} has open errata {', '.join(open_ids)} (rare-earth-supply errata {render.safe(table)})")
 
 
 @app.command()
 def info(path: Optional[Path] = PathArg) -> None:
     """Version, tables and row counts of the package."""
     from rare_earth_supply import read_table
-    try:
+    with guard():
         package = open_package(path)
         rows = [{"table": n, "rows": read_table(package, n).height, "title": package.resource(n).get("title", "")}
                 for n in package.names]
-    except (PackageError, DataError) as exc:
-        _fail(str(exc), 2 if isinstance(exc, PackageError) else 1)
-    out.print(f"[bold]{package.descriptor.get('title', package.descriptor.get('name'))}[/] "
-              f"version {package.version} — {package.root}", highlight=False)
+    title = package.descriptor.get("title", package.descriptor.get("name"))
+    out.print(Text.assemble((render.safe(title), "bold"), f" version {render.safe(package.version)} — {render.safe(package.root)}"))
     out.print(render.rich_table(pl.DataFrame(rows)))
+
+
+def _columns(spec: str, available: list[str], table: str) -> list[str]:
+    wanted = [c.strip() for c in spec.split(",") if c.strip()]
+    if not wanted:
+        raise UsageError("--columns needs at least one column name")
+    repeated = sorted({c for c in wanted if wanted.count(c) > 1})
+    if repeated:
+        raise UsageError(f"column(s) {', '.join(repeated)} named more than once in --columns")
+    unknown = [c for c in wanted if c not in available]
+    if unknown:
+        raise UsageError(f"unknown column(s) {', '.join(unknown)}; {table} has: {', '.join(available)}")
+    return wanted
 
 
 @app.command()
 def show(
     table: str = typer.Argument(..., help="Table name, e.g. reserves."),
-    path: Optional[Path] = typer.Option(None, "--path", help="Package directory or datapackage.json."),
-    limit: int = typer.Option(0, "--limit", "-n", help="Show at most this many rows (0: all)."),
+    path: Optional[Path] = PathOption,
+    limit: int = typer.Option(0, "--limit", "-n", min=0, help="Show at most this many rows (0: all)."),
     columns: Optional[str] = typer.Option(None, "--columns", "-c", help="Comma-separated columns to show."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
 ) -> None:
     """Print one table."""
     from rare_earth_supply import read_table
-    try:
+    with guard():
         package = open_package(path)
         frame = read_table(package, table)
-        if table != "errata" and "errata" in package.names:
-            open_ids = read_table(package, "errata").filter((pl.col("status") == "open") & (pl.col("table") == table))["id"]
-            if len(open_ids):
-                err.print(f"note: {table} has open errata {', '.join(open_ids)} (rare-earth-supply errata {table})", highlight=False)
-    except KeyError as exc:
-        _fail(exc.args[0])
-    except (PackageError, DataError) as exc:
-        _fail(str(exc), 2 if isinstance(exc, PackageError) else 1)
-    if columns:
-        wanted = [c.strip() for c in columns.split(",")]
-        unknown = [c for c in wanted if c not in frame.columns]
-        if unknown:
-            _fail(f"unknown column(s) {', '.join(unknown)}; {table} has: {', '.join(frame.columns)}")
-        frame = frame.select(wanted)
+        _note_open_errata(package, table)
+        if columns:
+            frame = frame.select(_columns(columns, frame.columns, table))
     if limit:
         frame = frame.head(limit)
     render.emit(out, frame, fmt.value, table)
@@ -98,50 +122,60 @@ def show(
 @app.command()
 def validate(
     path: Optional[Path] = PathArg,
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table (for people), json (for machines) or markdown."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table (for people), json (for machines), markdown or csv."),
     strict: bool = typer.Option(False, "--strict", help="Release check: exit 1 on any warning no open erratum acknowledges (stale errata included)."),
     report: bool = typer.Option(False, "--report", help="Also print the consistency report."),
+    max_problems: int = typer.Option(DEFAULT_MAX, "--max-problems", min=0,
+                                     help="Problems shown per table and rule; the rest are counted (0: show all)."),
 ) -> None:
     """Check files, fields, keys, rows and cross-table rules; report every problem at once."""
+    from rare_earth_supply.publish import problems as shown_problems
     from rare_earth_supply.publish.report import consistency_frames
     from rare_earth_supply.validate import validate as run
-    try:
+    with guard():
         result = run(path)
-    except PackageError as exc:
-        _fail(str(exc))
     code = result.exit_code(strict)
-    frame = result.frame
+    frame, counts = result.frame, result.counts()
     n_err, n_warn = result.errors.height, result.warnings.height
     if fmt is Format.json:
-        payload = {"package": str(result.package.root), "version": result.package.version, "valid": code == 0,
-                   "errors": n_err, "warnings": n_warn, "unacknowledged_warnings": result.unacknowledged.height,
-                   "problems": render.records(frame)}
-        if report:
-            payload["consistency"] = {k: render.records(v) for k, v in consistency_frames(result.frames).items()}
-        print(render.to_json(payload))
+        header = {"package": str(result.package.root), "version": result.package.version, "valid": code == 0,
+                  "errors": n_err, "warnings": n_warn, "unacknowledged_warnings": result.unacknowledged.height}
+        extra = {"consistency": {k: render.records(v) for k, v in consistency_frames(result.frames).items()}} if report else None
+        shown_problems.write_json(sys.stdout, header, counts, frame, max_problems, extra)
+        raise typer.Exit(code)
+    shown, more = shown_problems.bounded(frame, max_problems)
+    if fmt is Format.csv:
+        render.write_csv(shown, sys.stdout, escape=out.is_terminal)
         raise typer.Exit(code)
     if fmt is Format.markdown:
-        print(f"# Validation of {result.package.descriptor.get('name')} {result.package.version}\n")
+        print(f"# Validation of {render.safe(result.package.descriptor.get('name'))} {render.safe(result.package.version)}\n")
         print(f"{n_err} error(s), {n_warn} warning(s).\n")
-        if not frame.is_empty():
-            print(render.markdown(frame) + "\n")
+        if not shown.is_empty():
+            print(render.markdown(shown) + "\n")
+        for line in shown_problems.omitted_lines(more):
+            print(f"- {line}")
         if report:
             for title, part in consistency_frames(result.frames).items():
                 print(f"## {title}\n\n" + (render.markdown(part) if not part.is_empty() else "None.") + "\n")
         raise typer.Exit(code)
-    if not frame.is_empty():
-        shown = frame.drop("related")
-        out.print(render.rich_table(shown, "Problems", {"rule": "cyan", "severity": "bold"}))
+    if not shown.is_empty():
+        if shown.height <= render.RICH_TABLE_ROWS:
+            out.print(render.rich_table(shown.drop("related"), "Problems", {"rule": "cyan", "severity": "bold"}))
+        else:
+            for line in shown_problems.text_lines(shown):
+                sys.stdout.write(line + "\n")
+    for line in shown_problems.omitted_lines(more):
+        out.print(line)
     if report:
         for title, part in consistency_frames(result.frames).items():
             out.print(render.rich_table(part, title) if not part.is_empty() else f"{title}: none")
     tables = len(result.package.names)
-    verdict = "[bold green]VALID[/]" if code == 0 else "[bold red]INVALID[/]"
     open_warnings = result.unacknowledged.height
-    out.print(f"{verdict} {result.package.root.name or result.package.root} {result.package.version}: "
-              f"{tables} tables, {n_err} error(s), {n_warn} warning(s), {n_warn - open_warnings} acknowledged by errata"
-              + (f"; {open_warnings} not acknowledged" + (" (fails --strict)" if not strict else "") if open_warnings else ""),
-              highlight=False)
+    name = render.safe(result.package.root.name or result.package.root)
+    summary = (f" {name} {render.safe(result.package.version)}: {tables} tables, {n_err} error(s), {n_warn} warning(s), "
+               f"{n_warn - open_warnings} acknowledged by errata"
+               + (f"; {open_warnings} not acknowledged" + (" (fails --strict)" if not strict else "") if open_warnings else ""))
+    out.print(Text.assemble(("VALID", "bold green") if code == 0 else ("INVALID", "bold red"), summary))
     raise typer.Exit(code)
 
 
@@ -150,13 +184,14 @@ def report(
     path: Optional[Path] = PathArg,
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
 ) -> None:
-    """Consistency report: corroborated figures, conflicts, stated against computed shares."""
+    """Consistency report: conflicts, subjects several sources speak to, stated against computed shares."""
     from rare_earth_supply.publish.report import consistency_frames
     from rare_earth_supply.validate import read_package
-    frames, _, problems = read_package(_open(path))
+    with guard():
+        frames, _, problems = read_package(open_package(path))
     if not problems.is_empty():
         _fail(f"{problems.height} table problem(s); run `rare-earth-supply validate` first", 1)
-    parts = consistency_frames({n: f for n, f in frames.items()})
+    parts = consistency_frames(frames)
     if fmt is Format.json:
         print(render.to_json({k: render.records(v) for k, v in parts.items()}))
         return
@@ -164,7 +199,8 @@ def report(
         if fmt is Format.markdown:
             print(f"## {title}\n\n" + (render.markdown(part) if not part.is_empty() else "None.") + "\n")
         elif fmt is Format.csv:
-            print(f"# {title}\n" + part.write_csv())
+            sys.stdout.write(f"# {title}\n")
+            render.write_csv(part, sys.stdout, escape=out.is_terminal)
         else:
             out.print(render.rich_table(part, title) if not part.is_empty() else f"{title}: none")
 
@@ -173,20 +209,18 @@ def report(
 def errata(
     table: Optional[str] = typer.Argument(None, help="Only the errata of this table."),
     all_: bool = typer.Option(False, "--all", help="Include resolved errata."),
-    path: Optional[Path] = typer.Option(None, "--path", help="Package directory or datapackage.json."),
+    path: Optional[Path] = PathOption,
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
 ) -> None:
     """Known problems in the data: which rows, what kind, and how to read them."""
     from rare_earth_supply import read_table
-    try:
+    with guard():
         package = open_package(path)
         if table is not None and table not in package.names:
-            _fail(f"unknown table {table!r}; tables are: {', '.join(package.names)}")
+            raise UsageError(f"unknown table {table!r}; tables are: {', '.join(package.names)}")
+        if "errata" not in package.names:
+            raise UsageError("this package has no errata table")
         frame = read_table(package, "errata")
-    except KeyError:
-        _fail("this package has no errata table")
-    except (PackageError, DataError) as exc:
-        _fail(str(exc), 2 if isinstance(exc, PackageError) else 1)
     if not all_:
         frame = frame.filter(pl.col("status") == "open")
     if table:
@@ -203,23 +237,23 @@ def rules(fmt: Format = typer.Option(Format.table, "--format", "-f", help="Outpu
 
 @app.command("diff")
 def diff_command(
-    old: str = typer.Argument(..., help="Older release: package directory, datapackage.json, release zip or git tag."),
+    old: str = typer.Argument(..., help="Older release: package directory, datapackage.json, release zip or git tag/commit."),
     new: str = typer.Argument(".", help="Newer release (default: this checkout)."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table (summary), json (everything) or markdown (CHANGELOG section)."),
 ) -> None:
     """What changed between two releases, and the SemVer bump it requires."""
     from rare_earth_supply.release.diff import BUMPS, changelog_markdown, diff, opened
-    try:
+    with guard():
         with opened(old) as a, opened(new) as b:
             change = diff(a, b)
-    except PackageError as exc:
-        _fail(str(exc))
     if fmt is Format.json:
         print(render.to_json(change.to_dict()))
         return
     if fmt is Format.markdown:
-        print(changelog_markdown(change))
+        print(render.safe_lines(changelog_markdown(change)))
         return
+    if fmt is Format.csv:
+        _fail("diff prints table, json or markdown")
     rows = [{"table": t.name, "status": t.status, "rows added": len(t.rows_added), "rows removed": len(t.rows_removed),
              "cells changed": len(t.rows_changed), "fields added": len(t.fields_added), "fields removed": len(t.fields_removed),
              "bump": t.bump, "why": "; ".join(r for level in ("major", "minor", "patch") for r in t.reasons()[level])}
@@ -227,56 +261,56 @@ def diff_command(
     out.print(render.rich_table(pl.DataFrame(rows), f"{change.old_version} → {change.new_version}"))
     for t in change.tables:
         for c in t.rows_changed:
-            out.print(f"  {t.name} {c['id']} {c['column']}: {c['old']!r} → {c['new']!r}", highlight=False)
+            out.print(render.safe(f"  {t.name} {c['id']} {c['column']}: {c['old']!r} → {c['new']!r}"))
     verdict = "ok" if BUMPS.index(change.actual_bump) >= BUMPS.index(change.required_bump) else "TOO SMALL"
-    out.print(f"required bump: [bold]{change.required_bump.upper()}[/]; version change is {change.actual_bump} ({verdict})", highlight=False)
+    out.print(Text.assemble("required bump: ", (change.required_bump.upper(), "bold"), f"; version change is {change.actual_bump} ({verdict})"))
 
 
 @app.command()
 def build(
     out_dir: Path = typer.Option(Path("dist"), "--out", "-o", help="Where the release files go."),
     since: Optional[str] = typer.Option(None, "--since", help="Previous release (zip, directory or git tag): refuse a too-small version bump."),
-    path: Optional[Path] = typer.Option(None, "--path", help="Package to release (default: the bundled package)."),
+    path: Optional[Path] = PathOption,
 ) -> None:
     """Validate, then write the release: zip with hashes, Parquet, SQLite, consistency report."""
-    from rare_earth_supply.release.build import BuildError, build as run
-    try:
+    from rare_earth_supply.release.build import build as run
+    with guard():
         result = run(open_package(path), out_dir, since)
-    except (PackageError, BuildError) as exc:
-        _fail(str(exc), 2 if isinstance(exc, PackageError) else 1)
     for file in result.files:
-        out.print(f"wrote {file}", highlight=False)
+        out.print(f"wrote {render.safe(file)}")
     if result.changelog:
-        out.print(f"\nChanges since {since} (for CHANGELOG.md):\n")
-        print(result.changelog)
+        out.print(f"\nChanges since {render.safe(since)} (for CHANGELOG.md):\n")
+        print(render.safe_lines(result.changelog))
 
 
 CiteFormat = Enum("CiteFormat", {name: name for name in CITE_FORMATS}, type=str)
+
+
+def _row_spec(row: str) -> tuple[str, str]:
+    table, sep, row_id = row.partition(":")
+    if not sep or not table or not row_id:
+        raise UsageError(f"--row takes TABLE:ID, e.g. reserves:res-001; got {row!r}")
+    return table, row_id
 
 
 @app.command()
 def cite(
     fmt: CiteFormat = typer.Option(CiteFormat.text, "--format", "-f", help="Citation format."),
     row: Optional[str] = typer.Option(None, "--row", help="One figure, as TABLE:ID (e.g. reserves:res-001)."),
-    path: Optional[Path] = typer.Option(None, "--path", help="Package directory or datapackage.json."),
+    path: Optional[Path] = PathOption,
 ) -> None:
     """How to cite this release, or one figure of it with its original source."""
     from rare_earth_supply.release.cite import release_citation, row_citation
-    try:
+    with guard():
         package = open_package(path)
         if row is None:
-            print(release_citation(package, fmt.value), end="")
-            return
-        table, sep, row_id = row.partition(":")
-        if not sep or not row_id:
-            _fail(f"--row takes TABLE:ID, e.g. reserves:res-001; got {row!r}")
-        if table not in package.names:
-            _fail(f"unknown table {table!r}; tables are: {', '.join(package.names)}")
-        print(row_citation(package, table, row_id, fmt.value if fmt.value != "cff" else "text"), end="")
-    except KeyError as exc:
-        _fail(exc.args[0])
-    except PackageError as exc:
-        _fail(str(exc))
+            text = release_citation(package, fmt.value)
+        else:
+            table, row_id = _row_spec(row)
+            if table not in package.names:
+                raise UsageError(f"unknown table {table!r}; tables are: {', '.join(package.names)}")
+            text = row_citation(package, table, row_id, fmt.value)
+    sys.stdout.write(render.safe_lines(text))
 
 
 @app.command()
@@ -286,22 +320,23 @@ def docs(
 ) -> None:
     """Write docs/, CITATION.cff and the README's generated sections from the metadata."""
     from rare_earth_supply.publish.docs import generated_files
+    from rare_earth_supply.read.files import write_atomic
     here = Path.cwd()
     if path is None and (here / "pyproject.toml").is_file() and (here / "datapackage.json").is_file():
         path = here
-    package = _open(path)
-    if not (package.root / "pyproject.toml").is_file():
-        _fail(f"docs are generated in a source checkout; {package.root} is an installed copy")
-    stale = []
-    for path, content in generated_files(package, package.root).items():
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current != content:
-            stale.append(path)
-            if not check:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(content, encoding="utf-8")
-    for path in stale:
-        out.print(f"{'stale' if check else 'wrote'} {path.relative_to(package.root)}", highlight=False)
+    with guard():
+        package = open_package(path)
+        if not (package.root / "pyproject.toml").is_file():
+            raise UsageError(f"docs are generated in a source checkout; {package.root} is an installed copy")
+        stale = []
+        for target, content in generated_files(package, package.root).items():
+            current = target.read_text(encoding="utf-8") if target.is_file() else None
+            if current != content:
+                stale.append(target)
+                if not check:
+                    write_atomic(package.root, target, content, "a generated file")
+    for target in stale:
+        out.print(f"{'stale' if check else 'wrote'} {render.safe(target.relative_to(package.root))}")
     if check and stale:
         raise typer.Exit(1)
 
@@ -309,7 +344,7 @@ def docs(
 @app.command()
 def charts(
     out_dir: Path = typer.Option(Path("docs/img"), "--out", "-o", help="Where the PNG files go."),
-    path: Optional[Path] = typer.Option(None, "--path", help="Package directory or datapackage.json (default: the bundled package)."),
+    path: Optional[Path] = PathOption,
 ) -> None:
     """Draw the documentation charts from the data (needs the `plot` extra: pip install 'rare-earth-supply[plot]')."""
     try:
@@ -317,23 +352,32 @@ def charts(
     except ImportError:
         _fail("charts need matplotlib: pip install 'rare-earth-supply[plot]'")
     from rare_earth_supply import read_table
-    try:
+    with guard():
         package = open_package(path)
         tables = {n: read_table(package, n) for n in package.names}
-    except (PackageError, DataError) as exc:
-        _fail(str(exc))
-    for path in write_all(tables, out_dir):
-        out.print(f"wrote {path}", highlight=False)
+        written = write_all(tables, out_dir)
+    for target in written:
+        out.print(f"wrote {render.safe(target)}")
 
 
 @app.command()
 def tables(path: Optional[Path] = PathArg) -> None:
     """Table names, one per line."""
-    print("\n".join(_open(path).names))
+    with guard():
+        names = open_package(path).names
+    print("\n".join(names))
 
 
 def main() -> None:
+    """Entry point: the app, plus the failures no command can guard (interrupts, closed pipes, bugs)."""
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`): stop quietly
+        sys.exit(0)
+    except Exception as exc:  # a bug: say so in one line rather than dump a traceback on a user
+        sys.stderr.write(f"error: internal error ({type(exc).__name__}: {render.safe(exc)}); this is a bug in "
+                         f"rare-earth-supply, please report it with the command you ran\n")
+        sys.exit(3)

@@ -18,14 +18,26 @@ def check_share_vs_computed(ctx: Context) -> pl.DataFrame:
 
 
 def check_sources_disagree(ctx: Context) -> pl.DataFrame:
-    conflicts = consistency.pairs(ctx.frames).filter(pl.col("verdict") == "conflict")
+    """Each figure that another source contradicts, once, naming the figure that holds the violated bound."""
+    conflicts = consistency.disagreements(ctx.frames)
     return conflicts.select(
-        "table", pl.col("row_b").alias("row_id"), pl.col("line_b").alias("line"), pl.lit(None, dtype=pl.String).alias("column"),
-        pl.col("value_b").cast(pl.String).alias("value"),
-        pl.format("{} {} {} ({}) vs {} {} ({}) on {}: {}% apart", pl.col("row_b"), pl.col("qualifier_b"), consistency.figure(pl.col("value_b")),
-                  pl.col("source_b"), pl.col("qualifier_a"), consistency.figure(pl.col("value_a")), pl.col("row_a"),
-                  pl.col("subject"), (pl.col("relative_difference") * 100).round(1)).alias("message"),
-        pl.col("row_a").alias("related"))
+        "table", "row_id", "line", pl.lit(None, dtype=pl.String).alias("column"), consistency.figure(pl.col("value")).alias("value"),
+        pl.format("{} {} {} ({}) vs {} {} ({}, {}) on {}: {}% apart", pl.col("row_id"), pl.col("qualifier"), consistency.figure(pl.col("value")),
+                  pl.col("source_id"), pl.col("related_qualifier"), consistency.figure(pl.col("related_value")), pl.col("related"),
+                  pl.col("related_source"), pl.col("subject"), (pl.col("relative_difference") * 100).round(1)).alias("message"),
+        "related")
+
+
+def check_duplicate_figures(ctx: Context) -> pl.DataFrame:
+    """A figure entered twice: same source, subject, qualifier and value under two ids."""
+    found = consistency.duplicates(ctx.frames)
+    if found.is_empty():
+        return found
+    return found.select(
+        "table", "row_id", "line", pl.lit(None, dtype=pl.String).alias("column"), consistency.figure(pl.col("value")).alias("value"),
+        pl.format("repeats {} ({} {} from {} on {}): the same figure entered twice", pl.col("related"), pl.col("qualifier"),
+                  consistency.figure(pl.col("value")), pl.col("source_id"), pl.col("subject")).alias("message"),
+        "related")
 
 
 def check_uncited_sources(ctx: Context) -> pl.DataFrame:

@@ -1,7 +1,7 @@
 """What every rule is made of: the rule record, the frames it reads, and the shape of its findings."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import polars as pl
@@ -19,6 +19,7 @@ class Context:
 
     frames: dict[str, pl.DataFrame]
     schemas: dict[str, dict]
+    cache: dict = field(default_factory=dict, compare=False)  # work several rules share, done once per validation
 
 
 Check = Callable[[Context], pl.DataFrame]

@@ -11,14 +11,15 @@ import polars as pl
 
 from rare_earth_supply.problems import ERROR, WARNING
 from rare_earth_supply.rules import consistency
-from rare_earth_supply.rules.agreement import check_share_vs_computed, check_sources_disagree, check_uncited_sources
+from rare_earth_supply.rules.agreement import (
+    check_duplicate_figures, check_share_vs_computed, check_sources_disagree, check_uncited_sources)
 from rare_earth_supply.rules.base import Context, Rule
 from rare_earth_supply.rules.cross_table import (
     ROUNDING_TOLERANCE, SHARE_SUM_TOLERANCE_PP, check_countries_within_world, check_entity_roles, check_errata_references,
     check_event_after_source, check_facility_within_country, check_foreign_keys, check_locator, check_share_sum)
 from rare_earth_supply.rules.rows import (
     check_amount_currency, check_currency, check_entity_parent, check_period_order, check_qualifier)
-from rare_earth_supply.rules.text import check_text_formula, check_text_whitespace
+from rare_earth_supply.rules.text import check_text_control, check_text_formula, check_text_whitespace
 
 __all__ = ["CATALOGUE", "RULES", "Context", "Rule", "catalogue_frame"]
 
@@ -51,6 +52,7 @@ CATALOGUE: tuple[Rule, ...] = (
     # row level
     Rule("text-formula", ERROR, "row", "No text cell begins with =, +, - or @ (spreadsheet formula injection).", check=check_text_formula),
     Rule("text-whitespace", ERROR, "row", "No text cell has leading or trailing whitespace or a line break.", check=check_text_whitespace),
+    Rule("text-control", ERROR, "row", "No text cell holds a control character (C0 other than tab and line breaks, DEL, C1) or a bidirectional override.", check=check_text_control),
     Rule("currency-iso4217", ERROR, "row", "A currency is an active ISO 4217 code.", check=check_currency, needs=("investments",)),
     Rule("amount-currency", ERROR, "row", "An investment's amount comes with its currency.", check=check_amount_currency, needs=("investments",)),
     Rule("period-order", ERROR, "row", "A period does not end before it starts.", check=check_period_order, needs=("trade",)),
@@ -67,10 +69,12 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("countries-within-world", ERROR, "cross-table", "Within one source, the countries' quantities of a year add to no more than that source's world total.",
          f"{ROUNDING_TOLERANCE:.0%} of the world total ({consistency.APPROX_TOLERANCE:.0%} where it is approximate)", check_countries_within_world, ("entities",)),
     # warnings
-    Rule("share-stated-vs-computed", WARNING, "cross-table", "A stated share of world agrees with quantity ÷ world total for the same year.",
+    Rule("share-stated-vs-computed", WARNING, "cross-table", "A stated share of world agrees with quantity ÷ world total for the same year (every world total of that year, compared through the smallest and largest).",
          f"{consistency.SHARE_TOLERANCE_PP:g} percentage point", check_share_vs_computed, ("entities",)),
-    Rule("sources-disagree", WARNING, "cross-table", "Two sources on the same subject agree, their qualifiers taken as bounds.",
+    Rule("sources-disagree", WARNING, "cross-table", "A figure agrees with every other source on its subject, qualifiers taken as bounds; a figure that does not is reported once, naming the figure whose bound it breaks.",
          f"{consistency.RELATIVE_TOLERANCE:.0%} relative ({consistency.APPROX_TOLERANCE:.0%} where either is approximate)", check_sources_disagree),
+    Rule("duplicate-figure", WARNING, "cross-table", "A figure is entered once: no two rows share source, subject, qualifier and value under different ids.",
+         check=check_duplicate_figures),
     Rule("errata-references", ERROR, "cross-table", "An erratum names an existing table, rows of it, a catalogued rule and existing sources.",
          check=check_errata_references, needs=("errata", "sources")),
     Rule("erratum-stale", WARNING, "release", "Every open erratum still describes a problem: its rule still warns on its rows, or its rows still exist. A stale erratum fails the release check."),

@@ -1,26 +1,33 @@
-"""Which figures corroborate each other and which conflict.
+"""Which figures corroborate each other and which conflict, in time near-linear in the rows.
 
 Two rows from different sources are about the same subject when their subject columns
 (see `roles.SUBJECT`) are equal, an unstated year counting as equal to another unstated year.
-They agree when their qualifier intervals overlap within a relative tolerance.
+They conflict when their qualifier intervals do not overlap within a relative tolerance.
+
+A figure is never compared with every other figure of its subject (a pasted file would make
+that quadratic): it is compared with the subject's envelope — the tightest upper and lower
+bounds that *other* sources give. Per subject the two best sources are kept for each bound, so
+a row is compared with the best bound of a source other than its own. A figure conflicts with
+some other source exactly when it conflicts with one of these bounds, and the row holding the
+violated bound is named.
 """
 from __future__ import annotations
 
 import polars as pl
 
-from rare_earth_supply.rules import bounds
 from rare_earth_supply.read.csvfile import LINE
+from rare_earth_supply.rules import bounds
 from rare_earth_supply.rules.roles import SHARE_OF_WORLD, SUBJECT, VALUE_COLUMN
 
 RELATIVE_TOLERANCE = 0.02  # exact figures may differ by rounding
 APPROX_TOLERANCE = 0.10  # "about", "approximately"
 SHARE_TOLERANCE_PP = 1.0  # stated share vs share computed from quantities, percentage points
+PRIMARY_KINDS = ("press_release", "regulatory_filing", "statistics", "company_report")
 
-PAIR_SCHEMA = {
-    "table": pl.String, "subject": pl.String, "row_a": pl.String, "row_b": pl.String, "line_b": pl.Int64,
-    "source_a": pl.String, "source_b": pl.String, "qualifier_a": pl.String, "value_a": pl.Float64,
-    "qualifier_b": pl.String, "value_b": pl.Float64, "relative_difference": pl.Float64,
-    "tolerance": pl.Float64, "verdict": pl.String,
+DISAGREEMENT_SCHEMA = {
+    "table": pl.String, "subject": pl.String, "row_id": pl.String, "line": pl.Int64, "source_id": pl.String,
+    "qualifier": pl.String, "value": pl.Float64, "related": pl.String, "related_source": pl.String,
+    "related_qualifier": pl.String, "related_value": pl.Float64, "relative_difference": pl.Float64, "tolerance": pl.Float64,
 }
 
 
@@ -34,55 +41,159 @@ def _subject_label(columns: tuple[str, ...]) -> pl.Expr:
     return pl.concat_str([pl.col(c).cast(pl.String).fill_null("–") for c in columns], separator=" / ")
 
 
-def pairs(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """Every pair of rows from different sources on the same subject, with a verdict."""
-    out = [pl.DataFrame(schema=PAIR_SCHEMA)]
-    for table, columns in SUBJECT.items():
-        frame = frames.get(table)
-        if frame is None or frame.is_empty():
+def figures(frames: dict[str, pl.DataFrame], table: str) -> pl.DataFrame | None:
+    """One table's figures with their subject, bounds and tolerances, or None if the table is absent."""
+    frame = frames.get(table)
+    if frame is None:
+        return None
+    columns = SUBJECT[table]
+    value = VALUE_COLUMN[table]
+    approx = pl.col("qualifier") == "approx"
+    return frame.select(
+        *columns, pl.col("id").cast(pl.String), LINE, "source_id", "qualifier", pl.col(value).cast(pl.Float64).alias("value"),
+    ).drop_nulls(["value", "source_id"]).with_columns(
+        bounds.lower("value").alias("lo"), bounds.upper("value").alias("hi"), approx.alias("approx"),
+        _subject_label(columns).alias("subject"),
+    ).with_columns(
+        # the bounds another row is held to: its own tolerance widens them
+        (pl.col("hi") * pl.when(approx).then(1 + APPROX_TOLERANCE).otherwise(1 + RELATIVE_TOLERANCE)).alias("hi_tolerant"),
+        (pl.col("lo") / pl.when(approx).then(1 + APPROX_TOLERANCE).otherwise(1 + RELATIVE_TOLERANCE)).alias("lo_tolerant"),
+    )
+
+
+def _best_of_other_sources(rows: pl.DataFrame, keys: list[str], column: str, lowest: bool, name: str) -> pl.DataFrame:
+    """Per subject, the best `column` of the best two sources (value, row id, source), as one row per subject."""
+    ordered = rows.select(*keys, "source_id", "id", column).sort([column, "id"], descending=[not lowest, False], nulls_last=True)
+    per_source = ordered.group_by([*keys, "source_id"], maintain_order=True).first()
+    ranked = per_source.with_columns(pl.int_range(pl.len()).over(keys).alias("_rank")).filter(pl.col("_rank") < 2)
+    first = ranked.filter(pl.col("_rank") == 0).drop("_rank").rename({column: f"{name}_1", "id": f"{name}_id_1", "source_id": f"{name}_src_1"})
+    second = ranked.filter(pl.col("_rank") == 1).drop("_rank").rename({column: f"{name}_2", "id": f"{name}_id_2", "source_id": f"{name}_src_2"})
+    return first.join(second, on=keys, how="left", nulls_equal=True)
+
+
+def _pick(name: str) -> list[pl.Expr]:
+    """The best bound of a source other than the row's own: the first unless it is the row's source."""
+    own = pl.col(f"{name}_src_1") == pl.col("source_id")
+    return [pl.when(own).then(pl.col(f"{name}_{part}2")).otherwise(pl.col(f"{name}_{part}1")).alias(f"{name}{suffix}")
+            for part, suffix in (("", ""), ("id_", "_id"), ("src_", "_src"))]
+
+
+def envelope(rows: pl.DataFrame, keys: list[str], others: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Each row with the tightest bounds that rows of other sources on its subject set.
+
+    `others` (default: `rows`) are the rows whose bounds count, e.g. only primary records.
+    Adds per row: `min_hi_tolerant`, `min_hi`, `max_lo_tolerant`, `max_lo`, each with `_id` and `_src`.
+    """
+    others = rows if others is None else others
+    wanted = [("min_hi_tolerant", "hi_tolerant", True), ("min_hi", "hi", True),
+              ("max_lo_tolerant", "lo_tolerant", False), ("max_lo", "lo", False)]
+    subjects = None
+    for name, column, lowest in wanted:
+        best = _best_of_other_sources(others, keys, column, lowest, name)
+        subjects = best if subjects is None else subjects.join(best, on=keys, how="full", coalesce=True, nulls_equal=True)
+    joined = rows.join(subjects, on=keys, how="left", nulls_equal=True)
+    return joined.select(*rows.columns, *[e for name, _, _ in wanted for e in _pick(name)])
+
+
+def _conflict_with(row_is_approx: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Whether a row lies above or below what other sources allow, given the envelope columns."""
+    widen = 1 + APPROX_TOLERANCE
+    above = pl.when(row_is_approx).then(pl.col("lo") > pl.col("min_hi") * widen).otherwise(pl.col("lo") > pl.col("min_hi_tolerant"))
+    below = pl.when(row_is_approx).then(pl.col("hi") * widen < pl.col("max_lo")).otherwise(pl.col("hi") < pl.col("max_lo_tolerant"))
+    return above.fill_null(False), below.fill_null(False)
+
+
+def _disagreements_in(rows: pl.DataFrame, table: str, others: pl.DataFrame | None = None) -> pl.DataFrame:
+    keys = list(SUBJECT[table])
+    checked = envelope(rows, keys, others)
+    above, below = _conflict_with(pl.col("approx"))
+    related = pl.when(above).then(pl.col("min_hi_id")).otherwise(pl.col("max_lo_id"))
+    lookup = (rows if others is None else others).select(
+        pl.col("id").alias("related"), pl.col("source_id").alias("related_source"),
+        pl.col("qualifier").alias("related_qualifier"), pl.col("value").alias("related_value"), pl.col("approx").alias("_related_approx"))
+    found = checked.filter(above | below).with_columns(related.alias("related")).join(lookup, on="related", how="left")
+    biggest = pl.max_horizontal("value", "related_value")
+    return found.select(
+        pl.lit(table).alias("table"), "subject", pl.col("id").alias("row_id"), pl.col(LINE).alias("line"), "source_id", "qualifier",
+        "value", "related", "related_source", "related_qualifier", "related_value",
+        pl.when(biggest > 0).then((pl.col("value") - pl.col("related_value")).abs() / biggest).otherwise(0.0).alias("relative_difference"),
+        pl.when(pl.col("approx") | pl.col("_related_approx")).then(APPROX_TOLERANCE).otherwise(RELATIVE_TOLERANCE).alias("tolerance"),
+    )
+
+
+def _shared(rows: pl.DataFrame, table: str) -> pl.DataFrame:
+    """Only rows of subjects that more than one source speaks to can conflict: drop the rest early."""
+    return rows.filter(pl.col("source_id").n_unique().over(list(SUBJECT[table])) > 1)
+
+
+def disagreements(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """One row per figure that conflicts with a figure of another source on its subject, naming that figure."""
+    out = [pl.DataFrame(schema=DISAGREEMENT_SCHEMA)]
+    for table in SUBJECT:
+        rows = figures(frames, table)
+        if rows is None or rows.is_empty():
             continue
-        value = VALUE_COLUMN[table]
-        rows = frame.select(
-            *columns, "id", LINE, "source_id", "qualifier", pl.col(value).cast(pl.Float64).alias("value"),
-            bounds.lower(value).alias("lo"), bounds.upper(value).alias("hi"),
-        ).drop_nulls(["value", "source_id"])
-        # only subjects that more than one source speaks to can pair up: skip the rest before the self-join
-        rows = rows.filter(pl.col("source_id").n_unique().over(list(columns)) > 1)
-        joined = rows.join(rows, on=list(columns), nulls_equal=True, suffix="_b").filter(
-            (pl.col("id") < pl.col("id_b")) & (pl.col("source_id") != pl.col("source_id_b"))
-        )
-        if joined.is_empty():
+        shared = _shared(rows, table)
+        if not shared.is_empty():
+            out.append(_disagreements_in(shared, table).cast(DISAGREEMENT_SCHEMA))
+    return pl.concat(out).sort("table", "subject", "row_id")
+
+
+def subjects(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Every subject that more than one source speaks to: its distinct figures, range and verdict."""
+    conflicting = disagreements(frames).select("table", pl.col("row_id").alias("id"), pl.lit(True).alias("_conflict"))
+    out = []
+    for table in SUBJECT:
+        rows = figures(frames, table)
+        if rows is None or rows.is_empty():
             continue
-        tol = (pl.when((pl.col("qualifier") == "approx") | (pl.col("qualifier_b") == "approx"))
-               .then(APPROX_TOLERANCE).otherwise(RELATIVE_TOLERANCE))
-        agree = (pl.col("lo") <= pl.col("hi_b") * (1 + tol)) & (pl.col("lo_b") <= pl.col("hi") * (1 + tol))
-        biggest = pl.max_horizontal("value", "value_b")
-        out.append(joined.select(
-            pl.lit(table).alias("table"), _subject_label(columns).alias("subject"),
-            pl.col("id").alias("row_a"), pl.col("id_b").alias("row_b"), pl.col(f"{LINE}_b").alias("line_b"),
-            pl.col("source_id").alias("source_a"), pl.col("source_id_b").alias("source_b"),
-            pl.col("qualifier").alias("qualifier_a"), pl.col("value").alias("value_a"),
-            "qualifier_b", "value_b",
-            pl.when(biggest > 0).then((pl.col("value") - pl.col("value_b")).abs() / biggest).otherwise(0.0)
-            .alias("relative_difference"),
-            tol.alias("tolerance"),
-            pl.when(agree).then(pl.lit("corroborated")).otherwise(pl.lit("conflict")).alias("verdict"),
-        ))
-    return pl.concat(out).sort("table", "subject", "row_a", "row_b")
+        shared = _shared(rows, table).with_columns(pl.lit(table).alias("table"))
+        if shared.is_empty():
+            continue
+        marked = shared.join(conflicting, on=["table", "id"], how="left")
+        text = pl.concat_str([pl.col("qualifier"), figure(pl.col("value"))], separator=" ")
+        out.append(marked.sort("id").group_by("table", "subject", maintain_order=True).agg(
+            pl.col("source_id").n_unique().alias("sources"), pl.len().alias("rows"),
+            pl.col("value").min().alias("min"), pl.col("value").max().alias("max"),
+            text.unique(maintain_order=True).str.join(", ").alias("figures"),
+            pl.col("id").head(20).str.join(", ").alias("row_ids"),
+            pl.when(pl.col("_conflict").any()).then(pl.lit("conflict")).otherwise(pl.lit("corroborated")).alias("verdict")))
+    if not out:
+        return pl.DataFrame(schema={"table": pl.String, "subject": pl.String, "sources": pl.UInt32, "rows": pl.UInt32,
+                                    "min": pl.Float64, "max": pl.Float64, "figures": pl.String, "row_ids": pl.String, "verdict": pl.String})
+    return pl.concat(out).sort("table", "subject")
+
+
+def duplicates(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Rows that repeat another row's source, subject, qualifier and value under a new id: a figure entered twice."""
+    out = []
+    for table in SUBJECT:
+        rows = figures(frames, table)
+        if rows is None or rows.is_empty():
+            continue
+        same = [*SUBJECT[table], "source_id", "qualifier", "value"]
+        first = pl.col("id").min().over(same)
+        found = rows.filter(pl.len().over(same) > 1).filter(pl.col("id") != first).with_columns(first.alias("related"))
+        out.append(found.select(pl.lit(table).alias("table"), pl.col("id").alias("row_id"), pl.col(LINE).alias("line"),
+                                "subject", "source_id", "qualifier", "value", "related"))
+    return pl.concat(out) if out else pl.DataFrame()
 
 
 SHARE_SCHEMA = {
     "table": pl.String, "row_id": pl.String, "line": pl.Int64, "source_id": pl.String,
     "stated_pct": pl.Float64, "quantity": pl.Float64, "world_row": pl.String, "world_source": pl.String,
-    "world_quantity": pl.Float64, "computed_pct": pl.Float64, "difference_pp": pl.Float64, "verdict": pl.String,
+    "world_quantity": pl.Float64, "world_totals": pl.UInt32, "computed_pct": pl.Float64, "difference_pp": pl.Float64,
+    "verdict": pl.String,
 }
 
 
 def stated_vs_computed(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """Stated shares of world next to quantity ÷ world total, for every comparable world figure.
+    """Each stated share of world against quantity ÷ world total, for the world total that differs most.
 
-    Figures are taken as given (a lower bound counts at its value), as the sources do when
-    they state both a quantity and its share.
+    quantity ÷ total falls as the total grows, so among all world totals of the same year (and
+    product or scope) only the smallest and largest can give the largest difference: each stated
+    share is compared with those two, whatever the number of world rows. Figures are taken as
+    given (a lower bound counts at its value), as the sources do when they state both.
     """
     entities = frames.get("entities")
     out = [pl.DataFrame(schema=SHARE_SCHEMA)]
@@ -94,22 +205,28 @@ def stated_vs_computed(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
         if frame is None:
             continue
         stated = frame.filter(pl.col("share_of_world_pct").is_not_null() & pl.col("quantity").is_not_null())
-        world = frame.join(world_ids, on="entity_id", how="semi").filter(pl.col("quantity") > 0).select(
-            *keys, pl.col("id").alias("world_row"), pl.col("source_id").alias("world_source"),
-            pl.col("quantity").alias("world_quantity"))
-        joined = stated.join(world, on=list(keys), nulls_equal=True)
-        if joined.is_empty():
+        world = frame.join(world_ids, on="entity_id", how="semi").filter(pl.col("quantity") > 0)
+        if stated.is_empty() or world.is_empty():
+            continue
+        ends = []
+        for end, descending in (("smallest", False), ("largest", True)):
+            ends.append(world.sort(["quantity", "id"], descending=[descending, False]).group_by(list(keys), maintain_order=True).agg(
+                pl.col("id").first().alias("world_row"), pl.col("source_id").first().alias("world_source"),
+                pl.col("quantity").first().cast(pl.Float64).alias("world_quantity"), pl.len().alias("world_totals")))
+        candidates = pl.concat([stated.join(e, on=list(keys), nulls_equal=True) for e in ends])
+        if candidates.is_empty():
             continue
         computed = pl.col("quantity") / pl.col("world_quantity") * 100
-        out.append(joined.select(
+        scored = candidates.with_columns(computed.alias("computed_pct"), (pl.col("share_of_world_pct") - computed).alias("difference_pp"))
+        worst = scored.sort(pl.col("difference_pp").abs(), "world_row", descending=[True, False]).group_by("id", maintain_order=True).first()
+        out.append(worst.select(
             pl.lit(table).alias("table"), pl.col("id").alias("row_id"), pl.col(LINE).alias("line"), "source_id",
-            pl.col("share_of_world_pct").alias("stated_pct"), pl.col("quantity").cast(pl.Float64),
-            "world_row", "world_source", pl.col("world_quantity").cast(pl.Float64),
-            computed.alias("computed_pct"), (pl.col("share_of_world_pct") - computed).alias("difference_pp"),
+            pl.col("share_of_world_pct").cast(pl.Float64).alias("stated_pct"), pl.col("quantity").cast(pl.Float64),
+            "world_row", "world_source", "world_quantity", pl.col("world_totals").cast(pl.UInt32), "computed_pct", "difference_pp",
         ).with_columns(
             pl.when(pl.col("difference_pp").abs() <= SHARE_TOLERANCE_PP).then(pl.lit("agrees"))
             .otherwise(pl.lit("disagrees")).alias("verdict")))
-    return pl.concat(out).sort("table", "row_id", "world_row")
+    return pl.concat(out).sort("table", "row_id")
 
 
 COMPUTED_SCHEMA = {"source_id": pl.String, "year": pl.Int64, "entity_id": pl.String, "quantity": pl.Float64,
@@ -124,7 +241,8 @@ def computed_shares(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     kinds = entities.select(pl.col("id").alias("entity_id"), pl.col("kind"))
     keys = ["source_id", *SHARE_OF_WORLD["production"]]
     rows = production.join(kinds, on="entity_id")
-    world = rows.filter(pl.col("kind") == "world", pl.col("quantity") > 0).select(*keys, pl.col("quantity").alias("world_quantity"))
+    world = (rows.filter(pl.col("kind") == "world", pl.col("quantity") > 0).sort("id")
+             .group_by(keys, maintain_order=True).agg(pl.col("quantity").first().alias("world_quantity")))
     countries = rows.filter(pl.col("kind") == "country", pl.col("unit") != "USD")
     return (countries.join(world, on=keys, nulls_equal=True)
             .select("source_id", "year", "entity_id", pl.col("quantity").cast(pl.Float64), pl.col("world_quantity").cast(pl.Float64),
@@ -132,25 +250,46 @@ def computed_shares(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
             .sort(["source_id", "year", "share_pct"], descending=[False, False, True]))
 
 
-PRIMARY_KINDS = ("press_release", "regulatory_filing", "statistics", "company_report")
-
-
 def news_against_primary(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """Each news figure that a primary record also gives: corroborated or not, and by which source."""
+    """Each news figure that a primary record also gives: corroborated or not, and by which primary row.
+
+    A news figure is held to the envelope of the primary records on its subject; the primary row
+    named is the one holding a violated bound, or else the one nearest to the news figure.
+    """
     sources = frames.get("sources")
-    found = pairs(frames)
-    if sources is None or found.is_empty():
-        return found.select("table", "subject").clear()
-    kinds = sources.select(pl.col("id"), pl.col("kind"))
-    tagged = (found.join(kinds.rename({"id": "source_a", "kind": "kind_a"}), on="source_a")
-              .join(kinds.rename({"id": "source_b", "kind": "kind_b"}), on="source_b"))
-    news_first = tagged.filter((pl.col("kind_a") == "news_summary") & pl.col("kind_b").is_in(PRIMARY_KINDS))
-    news_second = tagged.filter((pl.col("kind_b") == "news_summary") & pl.col("kind_a").is_in(PRIMARY_KINDS))
-    def side(frame: pl.DataFrame, news: str, primary: str) -> pl.DataFrame:
-        return frame.select(
-            "table", "subject", pl.col(f"row_{news}").alias("news_row"), pl.col(f"source_{news}").alias("news_source"),
-            pl.concat_str([pl.col(f"qualifier_{news}"), figure(pl.col(f"value_{news}"))], separator=" ").alias("news_value"),
-            pl.col(f"row_{primary}").alias("primary_row"), pl.col(f"source_{primary}").alias("primary_source"),
-            pl.concat_str([pl.col(f"qualifier_{primary}"), figure(pl.col(f"value_{primary}"))], separator=" ").alias("primary_value"),
-            (pl.col("tolerance") * 100).alias("tolerance_pct"), "verdict")
-    return pl.concat([side(news_first, "a", "b"), side(news_second, "b", "a")]).sort("table", "news_row", "primary_row")
+    columns = ["table", "subject", "news_row", "news_source", "news_value", "primary_row", "primary_source", "primary_value",
+               "tolerance_pct", "verdict"]
+    empty = pl.DataFrame(schema={c: pl.Float64 if c == "tolerance_pct" else pl.String for c in columns})
+    if sources is None:
+        return empty
+    kinds = sources.select(pl.col("id").alias("source_id"), "kind")
+    out = [empty]
+    for table in SUBJECT:
+        rows = figures(frames, table)
+        if rows is None or rows.is_empty():
+            continue
+        rows = rows.join(kinds, on="source_id", how="left")
+        news = rows.filter(pl.col("kind") == "news_summary")
+        primary = rows.filter(pl.col("kind").is_in(PRIMARY_KINDS))
+        keys = list(SUBJECT[table])
+        news = news.join(primary.select(keys).unique(), on=keys, how="semi", nulls_equal=True)
+        if news.is_empty():
+            continue
+        checked = envelope(news, keys, primary)
+        above, below = _conflict_with(pl.col("approx"))
+        # nearest primary figure: of the lowest upper and the highest lower bound, the one closer to the news figure
+        nearest = pl.when((pl.col("min_hi") - pl.col("value")).abs() <= (pl.col("value") - pl.col("max_lo")).abs()) \
+            .then(pl.col("min_hi_id")).otherwise(pl.col("max_lo_id"))
+        named = checked.with_columns(
+            pl.when(above).then(pl.col("min_hi_id")).when(below).then(pl.col("max_lo_id")).otherwise(nearest).alias("primary_row"),
+            pl.when(above | below).then(pl.lit("conflict")).otherwise(pl.lit("corroborated")).alias("verdict"))
+        lookup = primary.select(pl.col("id").alias("primary_row"), pl.col("source_id").alias("primary_source"),
+                                pl.col("qualifier").alias("_pq"), pl.col("value").alias("_pv"), pl.col("approx").alias("_papprox"))
+        joined = named.join(lookup, on="primary_row", how="left")
+        out.append(joined.select(
+            pl.lit(table).alias("table"), "subject", pl.col("id").alias("news_row"), pl.col("source_id").alias("news_source"),
+            pl.concat_str([pl.col("qualifier"), figure(pl.col("value"))], separator=" ").alias("news_value"),
+            "primary_row", "primary_source", pl.concat_str([pl.col("_pq"), figure(pl.col("_pv"))], separator=" ").alias("primary_value"),
+            (pl.when(pl.col("approx") | pl.col("_papprox")).then(APPROX_TOLERANCE).otherwise(RELATIVE_TOLERANCE) * 100).alias("tolerance_pct"),
+            "verdict"))
+    return pl.concat(out).sort("table", "news_row")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from rare_earth_supply.read.boundary import foreign_key_target
 from rare_earth_supply.read.csvfile import LINE
 from rare_earth_supply.rules import bounds, consistency
 from rare_earth_supply.rules.base import Context, concat, hits, present
@@ -10,23 +11,25 @@ from rare_earth_supply.rules.roles import DATE_COLUMNS, ENTITY_ROLES, FACT_TABLE
 
 
 def check_foreign_keys(ctx: Context) -> pl.DataFrame:
+    """References that name no row: a one-field key is looked up in the referenced ids (no copy of either frame)."""
     parts = []
     for table, schema in ctx.schemas.items():
         if table not in ctx.frames:
             continue
         for fk in schema.get("foreignKeys", []):
-            fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
-            ref = fk["reference"]
-            ref_table = ref.get("resource") or table
-            ref_fields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+            ref_table, fields, ref_fields = foreign_key_target(fk, table)
             if ref_table not in ctx.frames:
                 continue
-            target = ctx.frames[ref_table].select([pl.col(r).alias(f) for r, f in zip(ref_fields, fields)]).drop_nulls().unique()
-            child = ctx.frames[table].drop_nulls(fields).join(target, on=fields, how="anti")
-            label = ", ".join(fields)
-            parts.append(hits(child, table, label, pl.lit(True), pl.concat_str([pl.col(f).cast(pl.String) for f in fields], separator=", "),
-                              pl.format(f"{{}} is not an id in {ref_table}.{', '.join(ref_fields)}",
-                                        pl.concat_str([pl.col(f).cast(pl.String) for f in fields], separator=", "))))
+            frame, target = ctx.frames[table], ctx.frames[ref_table]
+            shown = pl.concat_str([pl.col(f).cast(pl.String) for f in fields], separator=", ")
+            if len(fields) == 1:
+                missing = pl.col(fields[0]).is_not_null() & ~pl.col(fields[0]).is_in(target[ref_fields[0]].drop_nulls().unique().implode())
+                child = frame
+            else:
+                keys = target.select([pl.col(r).alias(f) for r, f in zip(ref_fields, fields)]).drop_nulls().unique()
+                child, missing = frame.drop_nulls(fields).join(keys, on=fields, how="anti"), pl.lit(True)
+            parts.append(hits(child, table, ", ".join(fields), missing, shown,
+                              pl.concat_str([shown, pl.lit(f" is not an id in {ref_table}.{', '.join(ref_fields)}")])))
     return concat(parts)
 
 
@@ -80,9 +83,12 @@ def check_entity_roles(ctx: Context) -> pl.DataFrame:
         wrong = kinds.filter(~pl.col("kind").is_in(sorted(allowed)))
         if wrong.is_empty():
             continue
-        kind_of = pl.col(column).replace_strict(wrong["id"], wrong["kind"], default=None)
-        parts.append(hits(ctx.frames[table], table, column, pl.col(column).is_in(wrong["id"].implode()), pl.col(column),
-                          pl.format(f"entity {{}} is a {{}}; {column} must be one of: {', '.join(sorted(allowed))}", pl.col(column), kind_of)))
+        # an entity id may repeat (a duplicated row is reported by primary-key): take one kind per id
+        kind_of = wrong.unique("id", keep="first").select(pl.col("id").alias(column), pl.col("kind").alias("_kind"))
+        flagged = ctx.frames[table].filter(pl.col(column).is_in(kind_of[column].implode())).join(kind_of, on=column, how="left")
+        parts.append(hits(flagged, table, column, pl.lit(True), pl.col(column),
+                          pl.concat_str([pl.lit("entity "), pl.col(column), pl.lit(" is a "), pl.col("_kind"),
+                                         pl.lit(f"; {column} must be one of: {', '.join(sorted(allowed))}")])))
     return concat(parts)
 
 
@@ -146,13 +152,11 @@ def check_countries_within_world(ctx: Context) -> pl.DataFrame:
 def check_errata_references(ctx: Context) -> pl.DataFrame:
     """An erratum names an existing table, existing rows of it, a catalogued rule and existing sources."""
     from rare_earth_supply.rules.catalogue import RULES  # the catalogue imports this module
+    from rare_earth_supply.rules.errata import existing
     errata = ctx.frames["errata"]
-    named = set(errata["table"].drop_nulls())
-    ids = pl.concat([pl.DataFrame(schema={"table": pl.String, "_row": pl.String})]
-                    + [ctx.frames[t].select(pl.lit(t).alias("table"), pl.col("id").cast(pl.String).alias("_row"))
-                       for t in ctx.frames if t in named and "id" in ctx.frames[t].columns])
-    rows = errata.select("id", LINE, "table", pl.col("row_ids").str.split("|").alias("_row")).explode("_row")
-    missing_rows = rows.join(ids, on=["table", "_row"], how="anti").group_by("id", LINE, "table").agg(pl.col("_row").sort())
+    rows = errata.select("id", LINE, "table", pl.col("row_ids").str.split("|").alias("row_id")).explode("row_id")
+    missing_rows = (rows.join(existing(rows.select("table", "row_id"), ctx.frames), on=["table", "row_id"], how="anti")
+                    .group_by("id", LINE, "table").agg(pl.col("row_id").sort().alias("_row")))
     sources = ctx.frames["sources"].select(pl.col("id").alias("_source"))
     evidence = errata.select("id", LINE, pl.col("evidence").str.split("|").alias("_source")).explode("_source")
     missing_sources = evidence.join(sources, on="_source", how="anti").group_by("id", LINE).agg(pl.col("_source").sort())

@@ -44,17 +44,24 @@ def stale(report: pl.DataFrame, errata: pl.DataFrame | None, frames: dict[str, p
     ruled = open_.filter(pl.col("rule").is_not_null()).join(used, on="id", how="anti").with_columns(
         pl.format("rule {} no longer warns on rows {}: mark the erratum resolved (with version_fixed) or correct it",
                   pl.col("rule"), pl.col("row_ids")).alias("message"))
-    ids = pl.concat([pl.DataFrame(schema={"table": pl.String, "row_id": pl.String})]
-                    + [frames[t].select(pl.lit(t).alias("table"), pl.col("id").cast(pl.String).alias("row_id"))
-                       for t in frames if "id" in frames[t].columns])
     unruled = open_.filter(pl.col("rule").is_null())
-    gone = (unruled.select("id", "table", pl.col("row_ids").str.split("|").alias("row_id")).explode("row_id")
-            .join(ids, on=["table", "row_id"], how="anti").select("id").unique())
+    named = unruled.select("id", "table", pl.col("row_ids").str.split("|").alias("row_id")).explode("row_id")
+    gone = named.join(existing(named, frames), on=["table", "row_id"], how="anti").select("id").unique()
     vanished = unruled.join(gone, on="id", how="semi").with_columns(
         pl.format("rows {} of {} are gone: mark the erratum resolved or correct it", pl.col("row_ids"), pl.col("table")).alias("message"))
     both = pl.concat([ruled.select("id", LINE, "message"), vanished.select("id", LINE, "message")])
     return both.select(pl.lit("errata").alias("table"), pl.col("id").alias("row_id"), pl.col(LINE).alias("line"),
                        pl.lit("rule", pl.String).alias("column"), pl.col("id").alias("value"), "message")
+
+
+def existing(named: pl.DataFrame, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Which of the (table, row_id) pairs errata name exist: only the named ids are looked up, never every id of every table."""
+    parts = [pl.DataFrame(schema={"table": pl.String, "row_id": pl.String})]
+    for table, ids in named.group_by("table").agg(pl.col("row_id").unique()).iter_rows():
+        frame = frames.get(table)
+        if frame is not None and "id" in frame.columns:
+            parts.append(frame.filter(pl.col("id").is_in(ids)).select(pl.lit(table).alias("table"), pl.col("id").cast(pl.String).alias("row_id")))
+    return pl.concat(parts)
 
 
 def open_errata(errata: pl.DataFrame, table: str | None = None) -> pl.DataFrame:
