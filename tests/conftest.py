@@ -50,4 +50,6 @@ def package_copy(tmp_path: Path) -> PackageCopy:
     shutil.copy(ROOT / "datapackage.json", target)
     shutil.copytree(ROOT / "data", target / "data")
     shutil.copytree(ROOT / "schemas", target / "schemas")
+    for name in ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE", "LICENSE-DATA"):  # what a release carries
+        shutil.copy(ROOT / name, target / name)
     return PackageCopy(target)

@@ -16,7 +16,8 @@ import rare_earth_supply as res
 from rare_earth_supply.release.build import BuildError, build
 from rare_earth_supply.release.cite import release_citation, row_citation
 from rare_earth_supply.cli import app
-from rare_earth_supply.release.diff import bump_between, diff, opened
+from rare_earth_supply.release.diff import bump_between, diff
+from rare_earth_supply.release.locate import opened
 from rare_earth_supply.read.package import open_package
 from rare_earth_supply.release.stamp import dumps, stamped
 from conftest import ROOT

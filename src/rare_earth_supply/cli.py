@@ -242,7 +242,8 @@ def diff_command(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table (summary), json (everything) or markdown (CHANGELOG section)."),
 ) -> None:
     """What changed between two releases, and the SemVer bump it requires."""
-    from rare_earth_supply.release.diff import BUMPS, changelog_markdown, diff, opened
+    from rare_earth_supply.release.diff import BUMPS, changelog_markdown, diff
+    from rare_earth_supply.release.locate import opened
     with guard():
         with opened(old) as a, opened(new) as b:
             change = diff(a, b)

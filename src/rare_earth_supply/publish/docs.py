@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from rare_earth_supply.publish import render
+from rare_earth_supply.read.files import confined, read_capped
 from rare_earth_supply.read.package import Package
 from rare_earth_supply.rules import catalogue_frame
 
@@ -103,13 +104,13 @@ def generated_files(package: Package, root: Path) -> dict[Path, str]:
     """Every generated file's path and content."""
     from rare_earth_supply import read_table
     counts = {n: read_table(package, n).height for n in package.names}
-    readme = root / "README.md"
+    readme = confined(root, root / "README.md", "README.md")
     from rare_earth_supply.release.cite import citation_cff
     return {
         root / "CITATION.cff": citation_cff(package),
         root / "docs" / "data-dictionary.md": data_dictionary(package, counts),
         root / "docs" / "rules.md": rules_page(),
         root / "docs" / "sources.md": sources_page(package),
-        readme: fill_blocks(readme.read_text(encoding="utf-8"),
+        readme: fill_blocks(read_capped(readme, 10 * 2**20, "README.md").decode("utf-8"),
                             {"rules": rules_markdown(), "tables": tables_markdown(package, counts)}),
     }

@@ -36,8 +36,31 @@ def _fail(where: str, message: str) -> None:
     raise PackageError(f"{where}: {message}")
 
 
+def _strings(where: str, value: dict, keys: tuple[str, ...]) -> None:
+    for key in keys:
+        if key in value and not isinstance(value[key], str):
+            _fail(where, f"{key!r} must be a string, got {type(value[key]).__name__}")
+
+
+def _list_of(where: str, value: dict, key: str, item: type) -> None:
+    if key in value and not (isinstance(value[key], list) and all(isinstance(v, item) for v in value[key])):
+        _fail(where, f"{key!r} must be a list of {'objects' if item is dict else 'strings'}")
+
+
+def _check_package_metadata(descriptor: dict, where: str) -> None:
+    """The package properties the commands print, cite and release have the shape they need."""
+    _strings(where, descriptor, ("name", "id", "title", "description", "version", "created", "homepage", "$schema"))
+    _list_of(where, descriptor, "keywords", str)
+    for key in ("licenses", "contributors", "sources"):
+        _list_of(where, descriptor, key, dict)
+        for position, entry in enumerate(descriptor.get(key, []), start=1):
+            _strings(f"{where}: {key} {position}", entry, ("name", "path", "title", "email", "role", "organization", "givenName", "familyName"))
+            _list_of(f"{where}: {key} {position}", entry, "roles", str)
+
+
 def check_descriptor(descriptor: dict, where: str) -> None:
     """The package descriptor's resources have the shape we read (table resources of one CSV file)."""
+    _check_package_metadata(descriptor, where)
     resources = descriptor.get("resources")
     if not isinstance(resources, list) or not resources:
         _fail(where, "'resources' must be a non-empty list")
@@ -57,6 +80,9 @@ def check_descriptor(descriptor: dict, where: str) -> None:
             _fail(where, f"resource name {name!r} is used twice")
         seen.add(name)
         unknown = sorted(set(resource) - RESOURCE_PROPERTIES)
+        _strings(label, resource, ("title", "description", "format", "mediatype", "encoding", "scheme", "type", "profile", "$schema"))
+        _list_of(label, resource, "sources", dict)
+        _list_of(label, resource, "licenses", dict)
         if "data" in resource:
             _fail(label, "inline 'data' is not supported; put the rows in a CSV file named by 'path'")
         if unknown:
@@ -153,6 +179,7 @@ def check_schema(schema: object, table: str) -> None:
     unknown = sorted(set(schema) - SCHEMA_PROPERTIES)
     if unknown:
         _fail(label, f"property {unknown[0]!r} is not supported by this reader")
+    _strings(label, schema, ("$schema", "name", "title", "description"))
     fields = schema.get("fields")
     if not isinstance(fields, list) or not fields:
         _fail(label, "'fields' must be a non-empty list")
@@ -183,9 +210,7 @@ def check_schema(schema: object, table: str) -> None:
             if key in field and (type_ != "boolean" or not isinstance(field[key], list)
                                  or not all(isinstance(v, str) for v in field[key])):
                 _fail(where, f"{key!r} must be a list of strings on a boolean field")
-        for key in ("title", "description", "unit"):
-            if key in field and not isinstance(field[key], str):
-                _fail(where, f"{key!r} must be a string")
+        _strings(where, field, ("title", "description", "unit", "type", "format"))
         _check_constraints(where, field)
     missing = schema.get("missingValues", [""])
     if not isinstance(missing, list) or not all(isinstance(v, str) for v in missing):

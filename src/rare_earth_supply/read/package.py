@@ -102,6 +102,11 @@ class Package:
                 where = safe_path(self.root, schema, f"schema of resource {name!r}")
                 schema = read_json(where, f"Table Schema of {name!r}")
             boundary.check_schema(schema, name)
+            for position, fk in enumerate(schema.get("foreignKeys", []), start=1):
+                target = boundary.foreign_key_target(fk, name)[0]
+                if target not in self.resources:
+                    raise PackageError(f"Table Schema of {name!r}, foreign key {position}: refers to resource {target!r}, "
+                                       "which the package does not have")
             self._schemas[name] = schema
         return self._schemas[name]
 

@@ -1,29 +1,39 @@
 """Release artifacts: the data package as a zip (stamped with bytes and hashes), Parquet, SQLite.
 
 Everything is written into a staging directory first and moved into `dist/` only when all of it
-succeeded, so a failed build leaves nothing half-written. Two builds of the same commit are
-byte-identical: zip entries are sorted and dated from the descriptor's `created`, Parquet and
-SQLite are written from the same frames in the same order.
+succeeded, so a failed build leaves nothing half-written. Two builds of the same commit with
+the same tools are byte-identical: zip entries are sorted and dated from the descriptor's
+`created`, Parquet and SQLite are written from the same frames in the same order, and the
+versions of the tools that wrote them are recorded in the release (`buildinfo.json`).
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import platform
 import shutil
 import sqlite3
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version as installed_version
 from pathlib import Path
 
 import polars as pl
 
-from rare_earth_supply.release.diff import BUMPS, changelog_markdown, diff, opened
+from rare_earth_supply.problems import PackageError
+from rare_earth_supply.read.boundary import as_list, foreign_key_target
+from rare_earth_supply.read.files import kind_of, read_capped
 from rare_earth_supply.read.package import DESCRIPTOR, Package
+from rare_earth_supply.release.diff import changelog_markdown, diff
+from rare_earth_supply.release.locate import opened
+from rare_earth_supply.release.semver import BUMPS, parse
 from rare_earth_supply.release.stamp import dumps, stamped
 
 EXTRA_FILES = ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE", "LICENSE-DATA")
+MAX_EXTRA_BYTES = 20 * 2**20
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "year": "INTEGER", "number": "REAL", "date": "TEXT", "boolean": "INTEGER"}
 
 
@@ -37,25 +47,55 @@ class BuildResult:
     changelog: str | None  # the diff summary against --since, for CHANGELOG.md
 
 
+def tool_versions() -> dict[str, str]:
+    """The versions of everything that shapes the release's bytes: byte-identity holds for these."""
+    def of(name: str) -> str:
+        try:
+            return installed_version(name)
+        except PackageNotFoundError:
+            return "not installed"
+    return {"python": platform.python_version(), "rare-earth-supply": of("rare-earth-supply"), "polars": of("polars"),
+            "sqlite": sqlite3.sqlite_version, "zlib": __import__("zlib").ZLIB_VERSION}
+
+
 def _zip_time(package: Package) -> tuple[int, int, int, int, int, int]:
     created = str(package.descriptor.get("created", "1980-01-01T00:00:00Z")).replace("Z", "+00:00")
-    when = datetime.fromisoformat(created)
+    try:
+        when = datetime.fromisoformat(created)
+    except ValueError:
+        raise BuildError(f"'created' in {DESCRIPTOR} is not an ISO date-time: {created!r}") from None
     return (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
 
 
-def write_zip(package: Package, target: Path) -> None:
+def release_files(package: Package) -> dict[str, bytes]:
+    """README, CHANGELOG, CITATION.cff and licences: regular files of the package itself, never links out of it."""
+    found = {}
+    for name in EXTRA_FILES:
+        path = package.root / name
+        if path.is_symlink():
+            raise BuildError(f"{path} is a symbolic link; a release carries the package's own {name}, not what a link points to")
+        problem = kind_of(path)
+        if problem == "missing":
+            raise BuildError(f"{name} is missing from {package.root}; a release carries it (build from a source checkout, "
+                             "or reinstall a wheel that ships it)")
+        if problem:
+            raise BuildError(f"{path} is {problem}; a release carries a regular file")
+        try:
+            found[name] = read_capped(path, MAX_EXTRA_BYTES, name)
+        except PackageError as exc:
+            raise BuildError(str(exc)) from None
+    return found
+
+
+def write_zip(package: Package, target: Path, extras: dict[str, bytes]) -> None:
     stamp_time = _zip_time(package)
     members: dict[str, bytes] = {DESCRIPTOR: dumps(stamped(package.descriptor, package.root)).encode("utf-8")}
     for name in package.names:
         members[package.resource(name)["path"]] = package.path(name).read_bytes()
         schema = package.resource(name).get("schema")
         if isinstance(schema, str):
-            members[schema] = (package.root / schema).read_bytes()
-    for extra in EXTRA_FILES:
-        path = package.root / extra
-        if not path.is_file():
-            raise BuildError(f"{extra} is missing from {package.root}; a release carries it")
-        members[extra] = path.read_bytes()
+            members[schema] = read_capped(package.root / schema, MAX_EXTRA_BYTES, f"Table Schema of {name}")
+    members.update(extras)
     with zipfile.ZipFile(target, "w") as archive:
         for member in sorted(members):
             info = zipfile.ZipInfo(member, date_time=stamp_time)
@@ -65,11 +105,29 @@ def write_zip(package: Package, target: Path) -> None:
             archive.writestr(info, members[member], compresslevel=9)
 
 
-def write_parquet(frames: dict[str, pl.DataFrame], directory: Path, version: str) -> list[Path]:
+def parquet_metadata(package: Package, name: str, tools: dict[str, str]) -> dict[str, str]:
+    """Key-value metadata that makes one Parquet file self-describing."""
+    resource = package.resource(name)
+    return {
+        "rare_earth_supply.dataset": str(package.descriptor.get("name", "")),
+        "rare_earth_supply.version": package.version,
+        "rare_earth_supply.id": str(package.descriptor.get("id", "")),
+        "rare_earth_supply.created": str(package.descriptor.get("created", "")),
+        "rare_earth_supply.table": name,
+        "rare_earth_supply.title": str(resource.get("title", "")),
+        "rare_earth_supply.description": str(resource.get("description", "")),
+        "rare_earth_supply.license": json.dumps(package.descriptor.get("licenses", []), ensure_ascii=False),
+        "frictionless.table_schema": json.dumps(package.schema(name), ensure_ascii=False),
+        "rare_earth_supply.tools": json.dumps(tools, sort_keys=True),
+    }
+
+
+def write_parquet(package: Package, frames: dict[str, pl.DataFrame], directory: Path, tools: dict[str, str]) -> list[Path]:
     paths = []
     for name, frame in frames.items():
-        path = directory / f"rare-earth-supply-{version}-{name}.parquet"
-        frame.write_parquet(path, compression="zstd", compression_level=9, statistics=False)
+        path = directory / f"rare-earth-supply-{package.version}-{name}.parquet"
+        frame.write_parquet(path, compression="zstd", compression_level=9, statistics=False,
+                            metadata=parquet_metadata(package, name, tools))
         paths.append(path)
     return paths
 
@@ -78,43 +136,84 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _as_list(value) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
+def _literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _checks(field: dict) -> list[str]:
+    """CHECK constraints for what SQLite can test of a Table Schema field: enums, bounds, lengths, booleans."""
+    column, c, type_ = _quote(field["name"]), field.get("constraints", {}), field.get("type", "string")
+    found = []
+    if "enum" in c:
+        found.append(f"{column} IN ({', '.join(_literal(v) for v in c['enum'])})")
+    for key, op in (("minimum", ">="), ("maximum", "<="), ("exclusiveMinimum", ">"), ("exclusiveMaximum", "<")):
+        if key in c:
+            found.append(f"{column} {op} {_literal(c[key])}")
+    if "minLength" in c:
+        found.append(f"length({column}) >= {int(c['minLength'])}")
+    if "maxLength" in c:
+        found.append(f"length({column}) <= {int(c['maxLength'])}")
+    if type_ == "boolean":
+        found.append(f"{column} IN (0, 1)")
+    if type_ == "date":
+        found.append(f"{column} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'")
+    return [f"CHECK ({check})" for check in found]
 
 
 def create_statements(package: Package) -> list[str]:
-    """CREATE TABLE statements with column types, NOT NULL, primary and foreign keys from the Table Schemas."""
+    """STRICT tables with types, NOT NULL, CHECKs, primary and foreign keys from the Table Schemas."""
     statements = []
     for name in package.names:
         schema = package.schema(name)
         columns = []
         for f in schema["fields"]:
             not_null = " NOT NULL" if f.get("constraints", {}).get("required") else ""
-            columns.append(f"{_quote(f['name'])} {SQL_TYPES[f.get('type', 'string')]}{not_null}")
+            columns.append(" ".join([f"{_quote(f['name'])} {SQL_TYPES[f.get('type', 'string')]}{not_null}", *_checks(f)]))
         if schema.get("primaryKey"):
-            columns.append(f"PRIMARY KEY ({', '.join(map(_quote, _as_list(schema['primaryKey'])))})")
+            columns.append(f"PRIMARY KEY ({', '.join(map(_quote, as_list(schema['primaryKey'])))})")
         for fk in schema.get("foreignKeys", []):
-            ref = fk["reference"]
-            columns.append(f"FOREIGN KEY ({', '.join(map(_quote, _as_list(fk['fields'])))}) REFERENCES "
-                           f"{_quote(ref.get('resource') or name)} ({', '.join(map(_quote, _as_list(ref['fields'])))}) "
-                           "DEFERRABLE INITIALLY DEFERRED")
-        statements.append(f"CREATE TABLE {_quote(name)} (\n  " + ",\n  ".join(columns) + "\n)")
+            target, fields, ref_fields = foreign_key_target(fk, name)
+            columns.append(f"FOREIGN KEY ({', '.join(map(_quote, fields))}) REFERENCES {_quote(target)} "
+                           f"({', '.join(map(_quote, ref_fields))}) DEFERRABLE INITIALLY DEFERRED")
+        statements.append(f"CREATE TABLE {_quote(name)} (\n  " + ",\n  ".join(columns) + "\n) STRICT")
     return statements
 
 
-def write_sqlite(package: Package, frames: dict[str, pl.DataFrame], target: Path) -> None:
+def _metadata_rows(package: Package) -> tuple[list[tuple], list[tuple]]:
+    tables = [(n, package.resource(n).get("title", ""), package.resource(n).get("description", ""),
+               package.resource(n).get("path", "")) for n in package.names]
+    fields = [(n, position, f["name"], f.get("type", "string"), f.get("title", ""), f.get("description", ""), f.get("unit"),
+               json.dumps(f.get("constraints", {}), ensure_ascii=False))
+              for n in package.names for position, f in enumerate(package.schema(n)["fields"], start=1)]
+    return tables, fields
+
+
+def write_sqlite(package: Package, frames: dict[str, pl.DataFrame], target: Path, tools: dict[str, str]) -> None:
     connection = sqlite3.connect(target)
     try:
         connection.execute("PRAGMA foreign_keys = ON")
         with connection:
             for statement in create_statements(package):
                 connection.execute(statement)
-            connection.execute('CREATE TABLE "_release" ("key" TEXT PRIMARY KEY, "value" TEXT NOT NULL)')
-            connection.executemany('INSERT INTO "_release" VALUES (?, ?)',
-                                   [("name", str(package.descriptor.get("name"))), ("version", package.version),
-                                    ("created", str(package.descriptor.get("created")))])
+            connection.execute('CREATE TABLE "_release" ("key" TEXT PRIMARY KEY, "value" TEXT NOT NULL) STRICT')
+            connection.executemany('INSERT INTO "_release" VALUES (?, ?)', [
+                ("name", str(package.descriptor.get("name"))), ("version", package.version),
+                ("id", str(package.descriptor.get("id", ""))), ("created", str(package.descriptor.get("created"))),
+                ("license", json.dumps(package.descriptor.get("licenses", []), ensure_ascii=False)),
+                ("tools", json.dumps(tools, sort_keys=True))])
+            connection.execute('CREATE TABLE "_tables" ("table" TEXT PRIMARY KEY, "title" TEXT, "description" TEXT, "path" TEXT) STRICT')
+            connection.execute('CREATE TABLE "_fields" ("table" TEXT NOT NULL REFERENCES "_tables" ("table"), "position" INTEGER NOT NULL, '
+                               '"field" TEXT NOT NULL, "type" TEXT NOT NULL, "title" TEXT, "description" TEXT, "unit" TEXT, '
+                               '"constraints" TEXT, PRIMARY KEY ("table", "field")) STRICT')
+            tables, fields = _metadata_rows(package)
+            connection.executemany('INSERT INTO "_tables" VALUES (?, ?, ?, ?)', tables)
+            connection.executemany('INSERT INTO "_fields" VALUES (?, ?, ?, ?, ?, ?, ?, ?)', fields)
             for name, frame in frames.items():
-                text_dates = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
+                text_dates = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"), pl.col(pl.Boolean).cast(pl.Int64))
                 marks = ", ".join("?" * frame.width)
                 connection.executemany(f"INSERT INTO {_quote(name)} VALUES ({marks})", text_dates.iter_rows())
         connection.execute("VACUUM")
@@ -137,10 +236,31 @@ def check_bump(package: Package, since: str) -> str:
     return changelog_markdown(change)
 
 
+def _names(version: str, tables: list[str]) -> list[str]:
+    base = f"rare-earth-supply-{version}"
+    return [f"{base}.zip", f"{base}.sqlite", f"{base}-report.md", f"{base}-buildinfo.json",
+            *[f"{base}-{t}.parquet" for t in tables], f"{base}.sha256"]
+
+
+def _check_out(out: Path, names: list[str]) -> None:
+    """The output folder can take every file before anything is written: no name is a folder or a link."""
+    if out.exists() and (out.is_symlink() or not out.is_dir()):
+        raise BuildError(f"--out {out} exists and is not a directory")
+    for name in names:
+        target = out / name
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            raise BuildError(f"{target} exists and is not a regular file; remove it or choose another --out")
+
+
 def build(package: Package, out: Path, since: str | None = None) -> BuildResult:
     """Validate, check the version bump, and write the release artifacts into `out` atomically."""
     from rare_earth_supply.publish.report import report_markdown
     from rare_earth_supply.validate import validate
+    try:
+        parse(package.version)
+    except PackageError as exc:
+        raise BuildError(f"{DESCRIPTOR}: {exc}") from None
+    extras = release_files(package)
     report = validate(package)
     if not report.ok:
         raise BuildError(f"{report.errors.height} validation error(s); run `rare-earth-supply validate` and fix them first")
@@ -149,24 +269,31 @@ def build(package: Package, out: Path, since: str | None = None) -> BuildResult:
         raise BuildError(f"{report.unacknowledged.height} warning(s) not acknowledged by an open erratum ({named}); "
                          "add or update errata, then run `rare-earth-supply validate --strict`")
     changelog = check_bump(package, since) if since else None
-    version = package.version
+    version, tools = package.version, tool_versions()
+    names = _names(version, list(report.frames))
+    _check_out(out, names)
     out.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".build-", dir=out))
+    moved: list[Path] = []
     try:
         frames = report.frames
-        written = [stage / f"rare-earth-supply-{version}.zip", stage / f"rare-earth-supply-{version}.sqlite",
-                   stage / f"rare-earth-supply-{version}-report.md"]
-        write_zip(package, written[0])
-        write_sqlite(package, frames, written[1])
+        written = [stage / names[0], stage / names[1], stage / names[2], stage / names[3]]
+        write_zip(package, written[0], extras)
+        write_sqlite(package, frames, written[1], tools)
         written[2].write_text(report_markdown(report), encoding="utf-8")
-        written += write_parquet(frames, stage, version)
-        sums = stage / f"rare-earth-supply-{version}.sha256"
+        written[3].write_text(json.dumps({"version": version, "tools": tools, "byte_identical_for": "these tool versions"},
+                                         indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        written += write_parquet(package, frames, stage, tools)
+        sums = stage / names[-1]
         sums.write_text(sha256sums(written), encoding="utf-8")
         written.append(sums)
-        final = []
         for path in written:
             os.replace(path, out / path.name)
-            final.append(out / path.name)
-        return BuildResult(final, changelog)
+            moved.append(out / path.name)
+        return BuildResult(moved, changelog)
+    except BaseException:
+        for path in moved:  # all or nothing
+            path.unlink(missing_ok=True)
+        raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)

@@ -7,36 +7,16 @@ added; PATCH when values, notes or descriptions are corrected.
 """
 from __future__ import annotations
 
-import contextlib
-import re
-import subprocess
-import tempfile
-import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterator
 
 import polars as pl
 
-from rare_earth_supply.read.package import DESCRIPTOR, Package, open_package
+from rare_earth_supply.read.package import Package
 from rare_earth_supply.problems import PackageError
 from rare_earth_supply.read.csvfile import LINE, read_text
 from rare_earth_supply.rules.fields import primary_key
+from rare_earth_supply.release.semver import BUMPS, bump_between  # noqa: F401  (bump_between: public here)
 
-BUMPS = ("none", "patch", "minor", "major")
-
-
-def bump_between(old: str, new: str) -> str:
-    """The bump that takes version `old` to `new` ('none' if not higher)."""
-    def parse(version: str) -> tuple[int, int, int]:
-        match = re.match(r"^(\d+)\.(\d+)\.(\d+)", version)
-        if not match:
-            raise PackageError(f"version {version!r} is not MAJOR.MINOR.PATCH")
-        return tuple(int(g) for g in match.groups())  # type: ignore[return-value]
-    a, b = parse(old), parse(new)
-    if b <= a:
-        return "none"
-    return "major" if b[0] > a[0] else "minor" if b[1] > a[1] else "patch"
 
 
 @dataclass
@@ -189,45 +169,6 @@ def diff(old: Package, new: Package) -> Diff:
     keys = sorted((set(old.descriptor) | set(new.descriptor)) - ignored)
     metadata = [k for k in keys if old.descriptor.get(k) != new.descriptor.get(k)]
     return Diff(old.version, new.version, tables, metadata)
-
-
-@contextlib.contextmanager
-def opened(spec: str | Path) -> Iterator[Package]:
-    """Open a package directory, a datapackage.json, a release zip, or a git tag/commit of this repository."""
-    path = Path(spec)
-    if path.is_dir() or path.name.endswith(".json"):
-        yield open_package(path)
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        if path.is_file() and zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                for member in archive.namelist():
-                    if member.startswith("/") or ".." in Path(member).parts:
-                        raise PackageError(f"{path}: archive member {member!r} leaves the package")
-                archive.extractall(tmp)
-        elif path.exists():
-            raise PackageError(f"{path}: not a package directory, datapackage.json or release zip")
-        else:
-            _git_export(str(spec), Path(tmp))
-        roots = sorted(Path(tmp).rglob(DESCRIPTOR), key=lambda p: len(p.parts))
-        if not roots:
-            raise PackageError(f"{spec}: no {DESCRIPTOR} inside")
-        yield open_package(roots[0].parent)
-
-
-def _git_export(ref: str, target: Path) -> None:
-    """Check out the package files of a git tag or commit into `target`."""
-    try:
-        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
-        subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=top, capture_output=True, check=True)
-    except (subprocess.CalledProcessError, FileNotFoundError):
-        raise PackageError(f"{ref}: no such package directory, release zip or git tag/commit") from None
-    archive = subprocess.run(["git", "archive", "--format=tar", ref, DESCRIPTOR, "data", "schemas"], cwd=top,
-                             capture_output=True, check=True).stdout
-    import io
-    import tarfile
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(target, filter="data")
 
 
 def changelog_markdown(d: Diff) -> str:
