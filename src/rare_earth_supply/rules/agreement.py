@@ -19,7 +19,7 @@ def check_share_vs_computed(ctx: Context) -> pl.DataFrame:
 
 def check_sources_disagree(ctx: Context) -> pl.DataFrame:
     """Each figure that another source contradicts, once, naming the figure that holds the violated bound."""
-    conflicts = consistency.disagreements(ctx.frames)
+    conflicts = consistency.disagreements(ctx.frames, ctx.cache)
     return conflicts.select(
         "table", "row_id", "line", pl.lit(None, dtype=pl.String).alias("column"), consistency.figure(pl.col("value")).alias("value"),
         pl.format("{} {} {} ({}) vs {} {} ({}, {}) on {}: {}% apart", pl.col("row_id"), pl.col("qualifier"), consistency.figure(pl.col("value")),
@@ -30,7 +30,7 @@ def check_sources_disagree(ctx: Context) -> pl.DataFrame:
 
 def check_duplicate_figures(ctx: Context) -> pl.DataFrame:
     """A figure entered twice: same source, subject, qualifier and value under two ids."""
-    found = consistency.duplicates(ctx.frames)
+    found = consistency.duplicates(ctx.frames, ctx.cache)
     if found.is_empty():
         return found
     return found.select(
@@ -41,6 +41,6 @@ def check_duplicate_figures(ctx: Context) -> pl.DataFrame:
 
 
 def check_uncited_sources(ctx: Context) -> pl.DataFrame:
-    cited = pl.concat([ctx.frames[t].select("source_id") for t in present(ctx, FACT_TABLES)]).unique()
+    cited = pl.concat([ctx.frames[t].select(pl.col("source_id").unique()) for t in present(ctx, FACT_TABLES)]).unique()
     unused = ctx.frames["sources"].join(cited.rename({"source_id": "id"}), on="id", how="anti")
     return hits(unused, "sources", "id", pl.lit(True), pl.col("id"), pl.lit("no row of any fact table cites this source"))

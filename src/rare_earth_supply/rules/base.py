@@ -2,11 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 import polars as pl
 
 from rare_earth_supply.read.csvfile import LINE
+
+
+def memo(cache: dict, key: object, compute: Callable[[], Any]) -> Any:
+    """`cache[key]`, computed once per validation (work that several rules share)."""
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
 
 
 HIT_SCHEMA = {"table": pl.String, "row_id": pl.String, "line": pl.Int64, "column": pl.String,

@@ -17,6 +17,7 @@ import polars as pl
 
 from rare_earth_supply.read.csvfile import LINE
 from rare_earth_supply.rules import bounds
+from rare_earth_supply.rules.base import memo
 from rare_earth_supply.rules.roles import SHARE_OF_WORLD, SUBJECT, VALUE_COLUMN
 
 RELATIVE_TOLERANCE = 0.02  # exact figures may differ by rounding
@@ -41,24 +42,63 @@ def _subject_label(columns: tuple[str, ...]) -> pl.Expr:
     return pl.concat_str([pl.col(c).cast(pl.String).fill_null("–") for c in columns], separator=" / ")
 
 
-def figures(frames: dict[str, pl.DataFrame], table: str) -> pl.DataFrame | None:
-    """One table's figures with their subject, bounds and tolerances, or None if the table is absent."""
-    frame = frames.get(table)
-    if frame is None:
-        return None
-    columns = SUBJECT[table]
-    value = VALUE_COLUMN[table]
+def _raw(frames: dict[str, pl.DataFrame], table: str, cache: dict | None = None) -> pl.DataFrame | None:
+    """One table's figures: subject, id, line, source, qualifier, value, and `_subject` (a 64-bit hash
+    of the subject columns, computed once per validation and shared by every rule that groups figures)."""
+    def compute() -> pl.DataFrame | None:
+        frame = frames.get(table)
+        if frame is None:
+            return None
+        rows = frame.select(
+            *SUBJECT[table], pl.col("id").cast(pl.String), LINE, "source_id", "qualifier",
+            pl.col(VALUE_COLUMN[table]).cast(pl.Float64).alias("value"),
+            pl.struct(list(SUBJECT[table])).hash(seed=7).alias("_subject"), pl.col("source_id").hash(seed=11).alias("_source"))
+        # selecting columns shares their memory; filtering copies it: filter only where there is something to drop
+        if rows.select(pl.col("value").null_count() + pl.col("source_id").null_count()).item():
+            rows = rows.drop_nulls(["value", "source_id"])
+        return rows
+    return memo({} if cache is None else cache, ("figures", table), compute)
+
+
+def _described(rows: pl.DataFrame, table: str) -> pl.DataFrame:
+    """Add what comparing figures needs: bounds, tolerances, a readable subject label."""
     approx = pl.col("qualifier") == "approx"
-    return frame.select(
-        *columns, pl.col("id").cast(pl.String), LINE, "source_id", "qualifier", pl.col(value).cast(pl.Float64).alias("value"),
-    ).drop_nulls(["value", "source_id"]).with_columns(
+    return rows.with_columns(
         bounds.lower("value").alias("lo"), bounds.upper("value").alias("hi"), approx.alias("approx"),
-        _subject_label(columns).alias("subject"),
+        _subject_label(SUBJECT[table]).alias("subject"),
     ).with_columns(
         # the bounds another row is held to: its own tolerance widens them
         (pl.col("hi") * pl.when(approx).then(1 + APPROX_TOLERANCE).otherwise(1 + RELATIVE_TOLERANCE)).alias("hi_tolerant"),
         (pl.col("lo") / pl.when(approx).then(1 + APPROX_TOLERANCE).otherwise(1 + RELATIVE_TOLERANCE)).alias("lo_tolerant"),
     )
+
+
+def _repeated(rows: pl.DataFrame, columns: list[str], hashed: list[str]) -> pl.DataFrame:
+    """Rows whose `columns` equal another row's. Grouping the 64-bit hashes (`hashed`) first discards
+    the (usually many) unique rows cheaply; the exact comparison then runs on the few that remain."""
+    candidates = rows.filter(pl.struct(hashed).is_duplicated()) if len(hashed) > 1 else rows.filter(pl.col(hashed[0]).is_duplicated())
+    return candidates.filter(pl.len().over(columns) > 1)
+
+
+def figures(frames: dict[str, pl.DataFrame], table: str, cache: dict | None = None) -> pl.DataFrame | None:
+    """One table's figures with their subject, bounds and tolerances, or None if the table is absent."""
+    rows = _raw(frames, table, cache)
+    return None if rows is None else _described(rows, table)
+
+
+def _shared(frames: dict[str, pl.DataFrame], table: str, cache: dict | None = None) -> pl.DataFrame | None:
+    """The figures of subjects that more than one source speaks to: only these can conflict.
+
+    Subjects and sources are compared as hashes first (numbers, cheap to group); the exact
+    check by subject columns runs only on what is left."""
+    rows = _raw(frames, table, cache)
+    if rows is None or rows.is_empty():
+        return None
+    subject = list(SUBJECT[table])
+    several = rows.filter(pl.col("_subject").is_duplicated())
+    several = several.filter(pl.col("_source").min().over("_subject") != pl.col("_source").max().over("_subject"))
+    several = several.filter(pl.col("source_id").n_unique().over(subject) > 1)
+    return _described(several, table) if not several.is_empty() else None
 
 
 def _best_of_other_sources(rows: pl.DataFrame, keys: list[str], column: str, lowest: bool, name: str) -> pl.DataFrame:
@@ -121,35 +161,26 @@ def _disagreements_in(rows: pl.DataFrame, table: str, others: pl.DataFrame | Non
     )
 
 
-def _shared(rows: pl.DataFrame, table: str) -> pl.DataFrame:
-    """Only rows of subjects that more than one source speaks to can conflict: drop the rest early."""
-    return rows.filter(pl.col("source_id").n_unique().over(list(SUBJECT[table])) > 1)
-
-
-def disagreements(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+def disagreements(frames: dict[str, pl.DataFrame], cache: dict | None = None) -> pl.DataFrame:
     """One row per figure that conflicts with a figure of another source on its subject, naming that figure."""
     out = [pl.DataFrame(schema=DISAGREEMENT_SCHEMA)]
     for table in SUBJECT:
-        rows = figures(frames, table)
-        if rows is None or rows.is_empty():
-            continue
-        shared = _shared(rows, table)
-        if not shared.is_empty():
+        shared = _shared(frames, table, cache)
+        if shared is not None:
             out.append(_disagreements_in(shared, table).cast(DISAGREEMENT_SCHEMA))
     return pl.concat(out).sort("table", "subject", "row_id")
 
 
-def subjects(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+def subjects(frames: dict[str, pl.DataFrame], cache: dict | None = None) -> pl.DataFrame:
     """Every subject that more than one source speaks to: its distinct figures, range and verdict."""
-    conflicting = disagreements(frames).select("table", pl.col("row_id").alias("id"), pl.lit(True).alias("_conflict"))
+    cache = {} if cache is None else cache
+    conflicting = disagreements(frames, cache).select("table", pl.col("row_id").alias("id"), pl.lit(True).alias("_conflict"))
     out = []
     for table in SUBJECT:
-        rows = figures(frames, table)
-        if rows is None or rows.is_empty():
+        shared = _shared(frames, table, cache)
+        if shared is None:
             continue
-        shared = _shared(rows, table).with_columns(pl.lit(table).alias("table"))
-        if shared.is_empty():
-            continue
+        shared = shared.with_columns(pl.lit(table).alias("table"))
         marked = shared.join(conflicting, on=["table", "id"], how="left")
         text = pl.concat_str([pl.col("qualifier"), figure(pl.col("value"))], separator=" ")
         out.append(marked.sort("id").group_by("table", "subject", maintain_order=True).agg(
@@ -164,16 +195,19 @@ def subjects(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     return pl.concat(out).sort("table", "subject")
 
 
-def duplicates(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+def duplicates(frames: dict[str, pl.DataFrame], cache: dict | None = None) -> pl.DataFrame:
     """Rows that repeat another row's source, subject, qualifier and value under a new id: a figure entered twice."""
     out = []
     for table in SUBJECT:
-        rows = figures(frames, table)
+        rows = _raw(frames, table, cache)
         if rows is None or rows.is_empty():
             continue
         same = [*SUBJECT[table], "source_id", "qualifier", "value"]
+        repeated = _repeated(rows, same, ["_subject", "_source", "qualifier", "value"])
+        if repeated.is_empty():
+            continue
         first = pl.col("id").min().over(same)
-        found = rows.filter(pl.len().over(same) > 1).filter(pl.col("id") != first).with_columns(first.alias("related"))
+        found = _described(repeated, table).with_columns(first.alias("related")).filter(pl.col("id") != pl.col("related"))
         out.append(found.select(pl.lit(table).alias("table"), pl.col("id").alias("row_id"), pl.col(LINE).alias("line"),
                                 "subject", "source_id", "qualifier", "value", "related"))
     return pl.concat(out) if out else pl.DataFrame()

@@ -11,7 +11,13 @@ from rare_earth_supply.rules.roles import DATE_COLUMNS, ENTITY_ROLES, FACT_TABLE
 
 
 def check_foreign_keys(ctx: Context) -> pl.DataFrame:
-    """References that name no row: a one-field key is looked up in the referenced ids (no copy of either frame)."""
+    """References that name no row.
+
+    Every column that refers to the same target (all entity ids of all tables, say) is gathered
+    once, deduplicated and compared with the target's ids; rows are looked at only for the
+    (usually no) values found missing, so a million rows cost one hash of their distinct ids.
+    """
+    single: dict[tuple[str, str], list[tuple[str, str]]] = {}
     parts = []
     for table, schema in ctx.schemas.items():
         if table not in ctx.frames:
@@ -20,53 +26,67 @@ def check_foreign_keys(ctx: Context) -> pl.DataFrame:
             ref_table, fields, ref_fields = foreign_key_target(fk, table)
             if ref_table not in ctx.frames:
                 continue
+            if len(fields) == 1:
+                single.setdefault((ref_table, ref_fields[0]), []).append((table, fields[0]))
+                continue
             frame, target = ctx.frames[table], ctx.frames[ref_table]
             shown = pl.concat_str([pl.col(f).cast(pl.String) for f in fields], separator=", ")
-            if len(fields) == 1:
-                missing = pl.col(fields[0]).is_not_null() & ~pl.col(fields[0]).is_in(target[ref_fields[0]].drop_nulls().unique().implode())
-                child = frame
-            else:
-                keys = target.select([pl.col(r).alias(f) for r, f in zip(ref_fields, fields)]).drop_nulls().unique()
-                child, missing = frame.drop_nulls(fields).join(keys, on=fields, how="anti"), pl.lit(True)
-            parts.append(hits(child, table, ", ".join(fields), missing, shown,
+            keys = target.select([pl.col(r).alias(f) for r, f in zip(ref_fields, fields)]).drop_nulls().unique()
+            parts.append(hits(frame.drop_nulls(fields).join(keys, on=fields, how="anti"), table, ", ".join(fields), pl.lit(True), shown,
                               pl.concat_str([shown, pl.lit(f" is not an id in {ref_table}.{', '.join(ref_fields)}")])))
+    for (ref_table, ref_field), users in single.items():
+        known = ctx.frames[ref_table].select(pl.col(ref_field).cast(pl.String).alias("_v")).drop_nulls()
+        used = pl.concat([ctx.frames[t].select(pl.col(f).cast(pl.String).alias("_v")).drop_nulls().unique() for t, f in users]).unique()
+        missing = used.join(known, on="_v", how="anti")["_v"]
+        if missing.is_empty():
+            continue
+        for table, field in users:
+            col = pl.col(field).cast(pl.String)
+            parts.append(hits(ctx.frames[table], table, field, col.is_in(missing.implode()), col,
+                              pl.concat_str([col, pl.lit(f" is not an id in {ref_table}.{ref_field}")])))
     return concat(parts)
 
 
-def _source_year(ctx: Context) -> pl.DataFrame:
-    return ctx.frames["sources"].select(pl.col("id").alias("source_id"), pl.col("published").alias("_published"))
+def _published(ctx: Context) -> pl.Expr:
+    """Each row's source publication date, looked up by source id (a duplicated source id keeps its first date)."""
+    sources = ctx.frames["sources"].unique("id", keep="first", maintain_order=True)
+    return pl.col("source_id").replace_strict(sources["id"], sources["published"], default=None, return_dtype=pl.Date)
 
 
 def check_event_after_source(ctx: Context) -> pl.DataFrame:
-    published = _source_year(ctx)
+    published = _published(ctx)
     parts = []
     for table in present(ctx, FACT_TABLES):
-        frame = ctx.frames[table].join(published, on="source_id", how="left")
         if table in YEAR_COLUMNS:
             column = YEAR_COLUMNS[table]
-            late = pl.col(column) > pl.col("_published").dt.year()
+            late = pl.col(column) > published.dt.year()
         elif table in DATE_COLUMNS:
             column = DATE_COLUMNS[table]
-            late = pl.col(column) > pl.col("_published")
+            late = pl.col(column) > published
         elif table == "timeline":  # a plan or expectation may lie after the source's date
             column = "value"
             late = (pl.col("unit").is_in(["year", "decade"]) & ~pl.col("expected").fill_null(False)
-                    & (pl.col("value") > pl.col("_published").dt.year()))
+                    & (pl.col("value") > published.dt.year()))
         else:
             continue
-        parts.append(hits(frame, table, column, late.fill_null(False), pl.col(column),
-                          pl.format("dated after its source was published ({})", pl.col("_published"))))
+        parts.append(hits(ctx.frames[table], table, column, late.fill_null(False), pl.col(column),
+                          pl.format("dated after its source was published ({})", published)))
     return concat(parts)
 
 
 def check_locator(ctx: Context) -> pl.DataFrame:
-    news = ctx.frames["sources"].filter(pl.col("kind") == "news_summary").select(pl.col("id").alias("source_id"))
+    news = ctx.frames["sources"].filter(pl.col("kind") == "news_summary")["id"].implode()
     parts = []
     for table in present(ctx, FACT_TABLES):
-        frame = ctx.frames[table].join(news, on="source_id", how="semi")
-        parts.append(hits(frame, table, "locator", ~pl.col("locator").str.contains(r"^((\[[0-9]+\])+|title)$"),
+        mask = pl.col("source_id").is_in(news) & ~pl.col("locator").str.contains(r"^((\[[0-9]+\])+|title)$")
+        parts.append(hits(ctx.frames[table], table, "locator", mask.fill_null(False),
                           pl.col("locator"), pl.lit("a news summary is cited by reference marks such as [3][5], or 'title'")))
     return concat(parts)
+
+
+def _ids_of(ctx: Context, kind: str) -> pl.Series:
+    """Entity ids of one kind (few: countries, facilities, the world), for `is_in` lookups."""
+    return ctx.frames["entities"].filter(pl.col("kind") == kind)["id"].unique()
 
 
 def _kinds(ctx: Context) -> pl.DataFrame:
@@ -114,13 +134,16 @@ def check_share_sum(ctx: Context) -> pl.DataFrame:
 
 def _within(ctx: Context, table: str, keys: tuple[str, ...]) -> pl.DataFrame:
     """A facility's figure may not exceed the largest figure given for its country (beyond rounding)."""
-    entities = ctx.frames["entities"]
+    entities = ctx.frames["entities"].unique("id", keep="first", maintain_order=True)
     facilities = entities.filter(pl.col("kind") == "facility").select(pl.col("id").alias("entity_id"), pl.col("country").alias("_iso"))
-    countries = entities.filter(pl.col("kind") == "country").select(pl.col("id").alias("_country_id"), pl.col("country").alias("_iso"))
+    countries = entities.filter(pl.col("kind") == "country").select(pl.col("id").alias("entity_id"), pl.col("country").alias("_iso"))
     frame = ctx.frames[table]
-    country_max = (frame.join(countries.rename({"_country_id": "entity_id"}), on="entity_id")
+    if facilities.is_empty():
+        return concat([])
+    country_max = (frame.filter(pl.col("entity_id").is_in(countries["entity_id"].implode())).join(countries, on="entity_id")
                    .group_by(["_iso", *keys]).agg(bounds.upper("quantity").max().alias("_country_hi")))
-    joined = frame.join(facilities, on="entity_id").join(country_max, on=["_iso", *keys], nulls_equal=True)
+    joined = (frame.filter(pl.col("entity_id").is_in(facilities["entity_id"].implode())).join(facilities, on="entity_id")
+              .join(country_max, on=["_iso", *keys], nulls_equal=True))
     return hits(joined, table, "quantity", bounds.lower("quantity") > pl.col("_country_hi") * (1 + ROUNDING_TOLERANCE), pl.col("quantity"),
                 pl.format("facility figure exceeds every figure for its country {} ({})", pl.col("_iso"), pl.col("_country_hi")))
 
@@ -131,16 +154,19 @@ def check_facility_within_country(ctx: Context) -> pl.DataFrame:
 
 def check_countries_within_world(ctx: Context) -> pl.DataFrame:
     """Per source and year, countries' quantities summed may not exceed that source's world total."""
-    kinds = _kinds(ctx).select(pl.col("id").alias("entity_id"), pl.col("kind").alias("_kind"))
+    countries, worlds = _ids_of(ctx, "country").implode(), _ids_of(ctx, "world").implode()
     parts = []
     for table, keys in SHARE_OF_WORLD.items():
         if table not in ctx.frames:
             continue
-        frame = ctx.frames[table].join(kinds, on="entity_id")
+        frame = ctx.frames[table]
         group = ["source_id", *keys]
-        country_sum = (frame.filter(pl.col("_kind") == "country").group_by(group)
+        world = frame.filter(pl.col("entity_id").is_in(worlds))
+        if world.is_empty():
+            continue
+        country_sum = (frame.filter(pl.col("entity_id").is_in(countries)).group_by(group)
                        .agg(bounds.lower("quantity").sum().alias("_countries"), pl.len().alias("_n")))
-        world = frame.filter(pl.col("_kind") == "world").join(country_sum, on=group, nulls_equal=True)
+        world = world.join(country_sum, on=group, nulls_equal=True)
         tolerance = pl.when(pl.col("qualifier") == "approx").then(consistency.APPROX_TOLERANCE).otherwise(ROUNDING_TOLERANCE)
         parts.append(hits(world, table, "quantity",
                           pl.col("_countries") > bounds.upper("quantity") * (1 + tolerance), pl.col("quantity"),

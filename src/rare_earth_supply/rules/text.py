@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from rare_earth_supply.rules.base import Context, concat, hits
+from rare_earth_supply.rules.base import Context, concat, hits, memo
 
 FORMULA = r"^[=+\-@]"
 WHITESPACE = r"^\s|\s$|[\n\r\t]"
@@ -40,8 +40,10 @@ def _checked_columns(schema: dict) -> list[str]:
 
 def text_findings(ctx: Context) -> pl.DataFrame:
     """Every text cell breaking a text rule, with the rule id in `rule` (computed once per validation)."""
-    if "text" in ctx.cache:
-        return ctx.cache["text"]
+    return memo(ctx.cache, "text", lambda: _text_findings(ctx))
+
+
+def _text_findings(ctx: Context) -> pl.DataFrame:
     parts = []
     for table, frame in ctx.frames.items():
         columns = _checked_columns(ctx.schemas[table])
@@ -52,8 +54,7 @@ def text_findings(ctx: Context) -> pl.DataFrame:
             for rule, pattern in PATTERNS.items():
                 found = hits(frame, table, column, pl.col(column).str.contains(pattern).fill_null(False), pl.col(column), pl.lit(MESSAGES[rule]))
                 parts.append(found.with_columns(pl.lit(rule).alias("rule")))
-    ctx.cache["text"] = concat(parts) if not parts else pl.concat(parts)
-    return ctx.cache["text"]
+    return concat(parts) if not parts else pl.concat(parts)
 
 
 def _rule(rule: str):
