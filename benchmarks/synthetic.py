@@ -74,8 +74,11 @@ def _facts(table: str, n: int, entities: list[str], investments: list[str]) -> p
     return frame.select(list(fields))
 
 
-def build(n: int, target: Path) -> Path:
-    """Write the scaled package into `target` (replaced) and return it."""
+FACT_TABLES = ("investments", "reserves", "production", "capacity_shares", "deal_terms", "costs", "prices", "technology", "timeline")
+
+
+def build(n: int, target: Path, tables: tuple[str, ...] = FACT_TABLES) -> Path:
+    """Write the package, with N synthetic rows added to each of `tables`, into `target` (replaced) and return it."""
     if target.exists():
         shutil.rmtree(target)
     (target / "data").mkdir(parents=True)
@@ -91,10 +94,32 @@ def build(n: int, target: Path) -> Path:
     real["entities"] = pl.concat([real["entities"], synthetic])
     companies_ids = synthetic["id"].to_list()
     investments = _facts("investments", n, companies_ids, [])
-    made = {"investments": investments}
-    for table in ("reserves", "production", "capacity_shares", "deal_terms", "costs", "prices", "technology", "timeline"):
-        made[table] = _facts(table, n, companies_ids, investments["id"].to_list())
+    made = {"investments": investments} if "investments" in tables else {}
+    for table in tables:
+        if table != "investments":
+            made[table] = _facts(table, n, companies_ids, investments["id"].to_list())
     for name, frame in real.items():
         out = pl.concat([frame, made[name]]) if name in made else frame
         out.write_csv(target / "data" / f"{name}.csv")
+    return target
+
+
+def repeated_subject(k: int, target: Path) -> Path:
+    """The real package plus k copies of the U.S. reserve figure of MCS 2025, alternating between the
+    USGS value and the news summary's, so every copy conflicts with half the others."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(ROOT / "data", target / "data")
+    shutil.copytree(ROOT / "schemas", target / "schemas")
+    shutil.copy(ROOT / "datapackage.json", target)
+    reserves = pl.read_csv(ROOT / "data" / "reserves.csv", infer_schema=False)
+    row = reserves.filter(pl.col("id") == "res-004")
+    index = pl.int_range(k)
+    copies = pl.select(index.alias("_k")).join(row, how="cross").with_columns(
+        pl.format("res-9{}", pl.col("_k").cast(pl.String).str.zfill(7)).alias("id"),
+        pl.when(pl.col("_k") % 2 == 0).then(pl.lit("1900000")).otherwise(pl.lit("1500000")).alias("quantity"),
+        pl.when(pl.col("_k") % 2 == 0).then(pl.lit("usgs-mcs-2025")).otherwise(pl.lit("news-003")).alias("source_id"),
+        (pl.col("as_reported") + pl.lit(" copy ") + pl.col("_k").cast(pl.String)).alias("as_reported"),
+    ).drop("_k")
+    pl.concat([reserves, copies.select(reserves.columns)]).write_csv(target / "data" / "reserves.csv")
     return target

@@ -12,7 +12,7 @@ import rare_earth_supply as res
 from conftest import ROOT, SHARED
 
 SCHEMAS = {p.stem: json.loads(p.read_text()) for p in (ROOT / "schemas").glob("*.json")}
-EXPECTED_DTYPES = {"string": pl.String, "integer": pl.Int64, "number": pl.Float64, "date": pl.Date, "boolean": pl.Boolean}
+EXPECTED_DTYPES = {"string": pl.String, "integer": pl.Int64, "year": pl.Int64, "number": pl.Float64, "date": pl.Date, "boolean": pl.Boolean}
 
 
 def test_tables_are_the_resources_and_each_has_a_schema_file():
@@ -60,9 +60,13 @@ def test_foreign_keys_resolve():
     for table, schema in SCHEMAS.items():
         frame = res.load(table)
         for fk in schema.get("foreignKeys", []):
-            parent = res.load(fk["reference"]["resource"])
-            values = set(frame[fk["fields"]].drop_nulls())
-            assert values <= set(parent[fk["reference"]["fields"]]), f"{table}.{fk['fields']}"
+            # Data Package v2: field lists are arrays, and a reference to the table itself names no resource
+            assert isinstance(fk["fields"], list) and isinstance(fk["reference"]["fields"], list)
+            assert fk["reference"].get("resource") != table, f"{table}: a self-reference omits its resource"
+            parent = res.load(fk["reference"].get("resource", table))
+            for local, remote in zip(fk["fields"], fk["reference"]["fields"]):
+                values = set(frame[local].drop_nulls())
+                assert values <= set(parent[remote]), f"{table}.{local}"
 
 
 def test_every_source_document_is_cited_by_a_row():

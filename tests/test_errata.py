@@ -75,19 +75,50 @@ def test_an_erratum_must_name_every_row_of_the_conflict(package_copy):
     on_named_row = report.warnings.filter(pl.col("row_id") == "res-002", pl.col("related") == "res-000")
     assert on_named_row.height == 1 and on_named_row["erratum"].to_list() == [None]
     assert report.exit_code(strict=True) == 1
-    package_copy.set("errata", "err-003", "row_ids", "res-000|res-002|res-004|res-018")
+    package_copy.set("errata", "err-003", "row_ids", "res-000|res-002")
+    # a newly named row has no fingerprint yet: the erratum lapses until the curator records it
+    assert "erratum-lapsed" in set(validate(package_copy.root).frame["rule"])
+    prints = runner.invoke(app, ["errata", "--path", str(package_copy.root), "--fingerprints", "-f", "csv"])
+    package_copy.set("errata", "err-003", "fingerprints", dict(pl.read_csv(prints.stdout.encode(), infer_schema=False).rows())["err-003"])
     assert validate(package_copy.root).exit_code(strict=True) == 0
 
 
-def test_an_erratum_whose_problem_was_fixed_is_stale(package_copy):
+def test_an_erratum_whose_figures_changed_lapses_until_reviewed(package_copy):
+    """Correcting the news share changes a row err-005 vouches for: the erratum no longer acknowledges anything."""
     package_copy.set("production", "prod-001", "share_of_world_pct", "11.5")
     report = validate(package_copy.root)
-    stale = report.frame.filter(pl.col("rule") == "erratum-stale")
-    assert stale["row_id"].to_list() == ["err-005"] and "no longer warns" in stale["message"][0]
+    lapsed = report.frame.filter(pl.col("rule") == "erratum-lapsed")
+    assert lapsed["row_id"].to_list() == ["err-005"] and "prod-001" in lapsed["message"][0]
     assert report.exit_code(strict=True) == 1
     package_copy.set("errata", "err-005", "status", "resolved")
-    package_copy.set("errata", "err-005", "version_fixed", "0.4.1")
+    package_copy.set("errata", "err-005", "version_fixed", "0.6.1")
     assert validate(package_copy.root).exit_code(strict=True) == 0
+
+
+def test_changing_an_acknowledged_value_fails_the_release_check_naming_the_erratum(package_copy):
+    package_copy.set("reserves", "res-002", "quantity", "1400000")  # news-003's U.S. reserves, still in conflict with USGS
+    report = validate(package_copy.root)
+    assert report.exit_code(strict=True) == 1
+    lapsed = report.frame.filter(pl.col("rule") == "erratum-lapsed")
+    assert lapsed["row_id"].to_list() == ["err-003"] and lapsed["value"].to_list() == ["res-002"]
+    assert report.unacknowledged.filter(pl.col("rule") == "sources-disagree", pl.col("row_id") == "res-002").height == 1
+    result = runner.invoke(app, ["validate", str(package_copy.root), "--strict"])
+    assert result.exit_code == 1 and "err-003" in result.output
+    # the curator reviews the erratum and records the new fingerprints: acknowledged again
+    prints = runner.invoke(app, ["errata", "--path", str(package_copy.root), "--fingerprints", "-f", "csv"])
+    current = dict(pl.read_csv(prints.stdout.encode(), infer_schema=False).rows())
+    package_copy.set("errata", "err-003", "fingerprints", current["err-003"])
+    assert validate(package_copy.root).exit_code(strict=True) == 0
+    shown = runner.invoke(app, ["errata", "reserves", "--path", str(package_copy.root), "-f", "csv"])
+    assert shown.exit_code == 0
+
+
+def test_an_erratum_whose_problem_went_away_is_stale(package_copy):
+    package_copy.set("entities", "world", "kind", "region")  # no world total left to set shares against
+    report = validate(package_copy.root)
+    stale = report.frame.filter(pl.col("rule") == "erratum-stale")
+    assert set(stale["row_id"]) == {"err-005", "err-011"} and "no longer reports" in stale["message"][0]
+    assert report.exit_code(strict=True) == 1
 
 
 def test_loading_a_table_with_open_errata_warns_exactly_once_naming_them(monkeypatch):

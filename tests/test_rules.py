@@ -60,7 +60,7 @@ MUTATIONS = {
     "text-whitespace": lambda p: p.set("costs", "cost-002", "note", "padded "),
     "text-control": lambda p: p.set("costs", "cost-002", "note", "an escape \x1b[31m hides in here"),
     "currency-iso4217": lambda p: p.set("investments", "inv-002", "currency", "USX"),
-    "amount-currency": lambda p: p.set("investments", "inv-012", "currency", None),
+    "amount-currency": lambda p: p.set("investments", "inv-002", "currency", None),
     "period-order": lambda p: p.set("trade", "trade-006", "period_end", "2019"),
     "qualifier-impossible": lambda p: p.set("capacity_shares", "cap-001", "share_pct", "100"),
     "event-after-source": lambda p: p.set("capacity_shares", "cap-003", "year", "2030"),
@@ -69,16 +69,31 @@ MUTATIONS = {
     "entity-parent": lambda p: p.set("entities", "mountain-pass", "parent_id", "us"),
     "share-sum": lambda p: p.append("capacity_shares", id="cap-900", entity_id="us", stage="magnets", measure="capacity",
                                     share_pct="20", qualifier="eq", as_reported="20%", source_id="news-000", locator="[3]"),
-    "facility-within-country": lambda p: p.set("reserves", "res-001", "quantity", "2000000"),
+    # MP's own 2024 figure for its mine, made larger than the U.S. output (no erratum names the row)
+    "facility-within-country": lambda p: p.set("production", "prod-079", "quantity", "2000000"),
     # news-003 gives China "thousands of millions" of tonnes: more than a 100 Mt world total
-    "countries-within-world": lambda p: p.append("reserves", id="res-900", entity_id="world", scope="total", quantity="100000000",
+    "countries-within-world": lambda p: p.append("reserves", id="res-900", entity_id="world", scope="total", quantity="110000000",
                                                  unit="t_reo", qualifier="eq", as_reported="x", source_id="news-003", locator="[3]"),
-    "share-stated-vs-computed": lambda p: p.set("reserves", "res-001", "share_of_world_pct", "5"),
+    "share-stated-vs-computed": lambda p: p.set("production", "prod-079", "share_of_world_pct", "5"),
     "sources-disagree": lambda p: p.append("reserves", id="res-900", entity_id="us", scope="total", quantity="3000000",
                                            unit="t_reo", qualifier="eq", as_reported="3 million tons", source_id="news-000", locator="[3]"),
     "errata-references": lambda p: p.set("errata", "err-010", "row_ids", "cost-099"),
     # the news share is corrected to what the world total gives, so err-005 describes nothing any more
-    "erratum-stale": lambda p: p.set("production", "prod-001", "share_of_world_pct", "11.5"),
+    # with no world entity there is no world total to set shares and sums against: err-005 and err-011 describe nothing
+    "erratum-stale": lambda p: p.set("entities", "world", "kind", "region"),
+    # an erratum with no rule still vouches for its row's figure: change it and the erratum lapses
+    "erratum-lapsed": lambda p: p.set("costs", "cost-002", "value", "41"),
+    "quota-batches-sum": lambda p: [p.append("quotas", id=f"quota-90{i}", entity_id="cn", year="2030", batch=batch, stage="mining", scope="total",
+                                             quantity=q, unit="t_reo", qualifier="eq", as_reported=q, source_id="news-002", locator="[3]")
+                                    for i, (batch, q) in enumerate((("1", "60000"), ("2", "60000"), ("annual", "100000")))],
+    "quota-scopes-sum": lambda p: [p.append("quotas", id=f"quota-90{i}", entity_id="cn", year="2030", batch="1", stage="mining", scope=scope,
+                                            quantity=q, unit="t_reo", qualifier="eq", as_reported=q, source_id="news-002", locator="[3]")
+                                   for i, (scope, q) in enumerate((("light", "60000"), ("heavy", "60000"), ("total", "100000")))],
+    "measure-sequence": lambda p: p.append("policy_measures", id="measure-900", jurisdiction_id="cn", kind="export_control", action="suspend",
+                                           title_en="A suspension that names no measure", source_id="news-002", locator="[3]"),
+    "elements-vocabulary": lambda p: p.append("policy_measures", id="measure-900", jurisdiction_id="cn", kind="export_control",
+                                              action="introduce", title_en="Controls on two elements", elements="Dy|Xx",
+                                              source_id="news-002", locator="[3]"),
     # the India reserve figure of MCS 2025 entered a second time under a new id
     "duplicate-figure": lambda p: p.append("reserves", id="res-900", entity_id="in", scope="total", quantity="6900000", unit="t_reo",
                                            qualifier="eq", as_reported="6,900,000 t", source_id="usgs-mcs-2025", locator="World mine production and reserves table, India, reserves"),
@@ -102,8 +117,10 @@ def test_every_rule_has_a_fault_injection():
 
 def test_real_data_has_no_errors():
     report = validate()
-    assert report.errors.is_empty(), report.errors
+    assert report.ok, report.errors
     assert report.exit_code() == 0
+    # the one error left is the 2024 edition's own: its countries add to more than its world total
+    assert set(report.errors["erratum"]) == {"err-011"}
 
 
 @pytest.mark.parametrize("rule_id", sorted(MUTATIONS))

@@ -8,7 +8,6 @@ Loading imports only polars: validation (pandera) is loaded when it is asked for
 """
 from __future__ import annotations
 
-import re
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +19,7 @@ from rare_earth_supply.problems import DataError, IntegrityError, PackageError
 from rare_earth_supply.read.csvfile import LINE, read_typed
 from rare_earth_supply.release.stamp import mismatch
 
-__all__ = ["load", "tables", "descriptor_path", "DataError", "ErrataWarning", "IntegrityError", "PackageError", "__version__"]
+__all__ = ["load", "tables", "descriptor_path", "to_pandas", "DataError", "ErrataWarning", "IntegrityError", "PackageError", "__version__"]
 
 
 class ErrataWarning(UserWarning):
@@ -62,19 +61,66 @@ def _verify(package: Package, name: str) -> None:
     _verified.add(seen)
 
 
-def load(name: str, *, path: str | Path | None = None, verify: bool = True) -> pl.DataFrame:
+VIEWS = ("all", "status", "preferred")
+BACKENDS = ("polars", "pandas")
+
+
+def load(name: str, *, path: str | Path | None = None, verify: bool = True, view: str = "all",
+         backend: str = "polars", warn_errata: bool = True):
     """One table as a polars DataFrame typed per its Table Schema (dates as dates, empty as null).
 
+    `view="all"` (default) is the table as curated: every edition, every conflicting claim.
+    `view="status"` adds each row's status and the rows that supersede, corroborate or contradict
+    it; `view="preferred"` keeps one row per subject, the figure to use (see the data dictionary's
+    precedence rules). `backend="pandas"` returns a pandas DataFrame with nullable dtypes (Int64,
+    Float64, boolean, string, datetime64) — the `pandas` extra.
+
     Where the descriptor records a file's hash (installed wheels, release zips), the file is
-    checked against it first; `verify=False` skips that. Warns once per process (ErrataWarning)
-    when the table has open errata. Raises KeyError for an unknown table (naming the valid ones),
-    IntegrityError for a changed file, DataError for an unparsable cell.
+    checked against it first; `verify=False` skips that. Warns once per process and table
+    (ErrataWarning, one line) when the table has open errata; `warn_errata=False` silences it for
+    this call. Raises KeyError for an unknown table (naming the valid ones), ValueError for an
+    unknown view or backend, IntegrityError for a changed file, DataError for an unparsable cell.
     """
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}; views are: {', '.join(VIEWS)}")
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; backends are: {', '.join(BACKENDS)}")
     package = _package(path)
     frame = read_table(package, name, verify=verify)
-    if name != "errata" and "errata" in package.resources:
+    if view != "all":
+        frame = with_status(package, name, frame, view, verify)
+    if warn_errata and name != "errata" and "errata" in package.resources:
         _announce_errata(package, name, verify)
-    return frame
+    return frame if backend == "polars" else to_pandas(frame)
+
+
+def with_status(package: Package, name: str, frame: pl.DataFrame, view: str, verify: bool = True) -> pl.DataFrame:
+    """The status or preferred view of a fact table read from `package`."""
+    from rare_earth_supply import status
+    if name not in status.SUBJECT:
+        raise ValueError(f"{name} holds no figures; views 'status' and 'preferred' exist for: "
+                         f"{', '.join(t for t in status.FACT_TABLES if t in package.resources)}")
+    frames = {name: frame, **{t: read_table(package, t, verify=verify) for t in ("sources", "errata") if t in package.resources and t != name}}
+    return status.annotate(frames, name) if view == "status" else status.preferred(frames, name)
+
+
+def to_pandas(frame: pl.DataFrame):
+    """A pandas DataFrame with nullable dtypes: whole numbers stay Int64 (never 2023.0), booleans boolean."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError("backend='pandas' needs pandas: pip install 'rare-earth-supply[pandas]'") from None
+    dtypes = {pl.Int64: "Int64", pl.Int32: "Int32", pl.UInt32: "UInt32", pl.Float64: "Float64", pl.Boolean: "boolean", pl.String: "string"}
+    columns = {}
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype == pl.Date:
+            columns[column] = pd.to_datetime(pd.Series(series.to_list(), dtype="object"))
+        elif series.dtype in dtypes:
+            columns[column] = pd.array(series.to_list(), dtype=dtypes[series.dtype])
+        else:  # lists (the status view's row ids) stay Python lists
+            columns[column] = pd.Series(series.to_list(), dtype="object")
+    return pd.DataFrame(columns)
 
 
 def read_table(package: Package, name: str, *, verify: bool = True) -> pl.DataFrame:
@@ -89,24 +135,18 @@ def read_table(package: Package, name: str, *, verify: bool = True) -> pl.DataFr
     return frame.drop(LINE)
 
 
-def _first_sentence(text: str) -> str:
-    return re.split(r"(?<=[a-z0-9)])\. (?=[A-Z])", text, maxsplit=1)[0].rstrip(".")
-
-
 def _announce_errata(package: Package, name: str, verify: bool) -> None:
-    """Warn once per process and table when the table has open errata, naming them."""
+    """Warn once per process and table when the table has open errata: one line, the count and ids."""
     if (package.root, name) in _warned:
         return
     _warned.add((package.root, name))
     errata = read_table(package, "errata", verify=verify)
-    found = errata.filter((pl.col("status") == "open") & (pl.col("table") == name))
+    found = errata.filter((pl.col("status") == "open") & (pl.col("table") == name))["id"]
     if found.is_empty():
         return
-    lines = "; ".join(f"{e} ({k}, rows {r.replace('|', ', ')}): {_first_sentence(d)}"
-                      for e, k, r, d in found.select("id", "kind", "row_ids", "description").iter_rows())
-    warnings.warn(ErrataWarning(f"{name} has open errata ({found.height}): {lines}. "
-                                f"See load('errata'); silence with warnings.filterwarnings('ignore', category=ErrataWarning)."),
-                  stacklevel=3)
+    warnings.warn(ErrataWarning(f"{name} has {found.len()} open errata ({', '.join(found)}): "
+                                f"load('errata') or `rare-earth-supply errata {name}` for details; "
+                                f"warn_errata=False silences this"), stacklevel=3)
 
 
 def __getattr__(name: str):

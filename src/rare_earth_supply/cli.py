@@ -136,10 +136,12 @@ def validate(
         result = run(path)
     code = result.exit_code(strict)
     frame, counts = result.frame, result.counts()
-    n_err, n_warn = result.errors.height, result.warnings.height
+    n_err, n_warn = result.errors.filter(pl.col("erratum").is_null()).height, result.warnings.height
+    source_errors = result.errors.height - n_err
     if fmt is Format.json:
         header = {"package": str(result.package.root), "version": result.package.version, "valid": code == 0,
-                  "errors": n_err, "warnings": n_warn, "unacknowledged_warnings": result.unacknowledged.height}
+                  "errors": n_err, "source_errors_acknowledged": source_errors, "warnings": n_warn,
+                  "unacknowledged_warnings": result.unacknowledged.height}
         extra = {"consistency": {k: render.records(v) for k, v in consistency_frames(result.frames).items()}} if report else None
         shown_problems.write_json(sys.stdout, header, counts, frame, max_problems, extra)
         raise typer.Exit(code)
@@ -172,8 +174,9 @@ def validate(
     tables = len(result.package.names)
     open_warnings = result.unacknowledged.height
     name = render.safe(result.package.root.name or result.package.root)
-    summary = (f" {name} {render.safe(result.package.version)}: {tables} tables, {n_err} error(s), {n_warn} warning(s), "
-               f"{n_warn - open_warnings} acknowledged by errata"
+    summary = (f" {name} {render.safe(result.package.version)}: {tables} tables, {n_err} error(s)"
+               + (f" (and {source_errors} in a source, acknowledged by errata)" if source_errors else "")
+               + f", {n_warn} warning(s), {n_warn - open_warnings} acknowledged by errata"
                + (f"; {open_warnings} not acknowledged" + (" (fails --strict)" if not strict else "") if open_warnings else ""))
     out.print(Text.assemble(("VALID", "bold green") if code == 0 else ("INVALID", "bold red"), summary))
     raise typer.Exit(code)
@@ -209,18 +212,31 @@ def report(
 def errata(
     table: Optional[str] = typer.Argument(None, help="Only the errata of this table."),
     all_: bool = typer.Option(False, "--all", help="Include resolved errata."),
+    fingerprints: bool = typer.Option(False, "--fingerprints", help="Print each open erratum's fingerprints as the rows are now (for a curator who reviewed them)."),
     path: Optional[Path] = PathOption,
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
 ) -> None:
-    """Known problems in the data: which rows, what kind, and how to read them."""
-    from rare_earth_supply import read_table
+    """Known problems in the data: which rows, what kind, whether an erratum has lapsed, and how to read them."""
+    from rare_earth_supply.rules.errata import current_fingerprints, lapsed
+    from rare_earth_supply.validate import read_package
     with guard():
         package = open_package(path)
         if table is not None and table not in package.names:
             raise UsageError(f"unknown table {table!r}; tables are: {', '.join(package.names)}")
         if "errata" not in package.names:
             raise UsageError("this package has no errata table")
-        frame = read_table(package, "errata")
+        frames, _, problems = read_package(package)
+        if not problems.is_empty():
+            raise UsageError(f"{problems.height} table problem(s); run `rare-earth-supply validate` first")
+    frames = {n: f.drop("_line") if n != "errata" else f for n, f in frames.items()}
+    errata_frame = frames["errata"]
+    if fingerprints:
+        prints = current_fingerprints(errata_frame, frames)
+        render.emit(out, prints if not table else prints.join(errata_frame.filter(pl.col("table") == table).select("id"), on="id"),
+                    fmt.value, "Fingerprints of the rows as they are now (copy into errata.csv once reviewed)")
+        return
+    changed = lapsed(errata_frame, frames).select(pl.col("erratum").alias("id"), pl.col("changed").list.join("|").alias("lapsed"))
+    frame = errata_frame.drop("_line").join(changed, on="id", how="left")
     if not all_:
         frame = frame.filter(pl.col("status") == "open")
     if table:

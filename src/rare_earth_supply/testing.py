@@ -35,6 +35,8 @@ def value(field: dict) -> st.SearchStrategy[str]:
         return st.sampled_from([str(v) for v in c["enum"]])
     if type_ == "integer":
         return st.integers(c.get("minimum", -10**9), c.get("maximum", 10**9)).map(str)
+    if type_ == "year":
+        return st.integers(max(c.get("minimum", 1000), 1000), min(c.get("maximum", 9999), 9999)).map(str)
     if type_ == "number":
         low = c.get("minimum", c.get("exclusiveMinimum", -1e12))
         high = c.get("maximum", 1e12)
@@ -89,7 +91,7 @@ def mutations(field: dict, key: list[str]) -> list[st.SearchStrategy[Mutation]]:
         found.append(strategy.map(lambda text: Mutation(name, constraint, text)))
     if c.get("required") or name in key:
         add("required", st.just(""))
-    if type_ in ("integer", "number", "date"):
+    if type_ in ("integer", "number", "date", "year"):
         add("type", st.sampled_from(["n/a", "1,5", "twelve", "2025-13-45x"]))
     if "enum" in c:
         add("enum", _text().filter(lambda s: s not in [str(v) for v in c["enum"]]))
@@ -98,14 +100,24 @@ def mutations(field: dict, key: list[str]) -> list[st.SearchStrategy[Mutation]]:
         add("pattern", _text().filter(lambda s: not pattern.fullmatch(s)))
     if "minimum" in c and "enum" not in c:
         low = c["minimum"]
-        add("minimum", st.integers(1, 10**6).map(lambda d: str(low - d)) if type_ == "integer"
-            else st.floats(1e-3, 1e6).map(lambda d: _number(low - d)))
+        if type_ == "year":  # a year has four digits: below the minimum means 1000 .. minimum - 1
+            if low > 1000:
+                add("minimum", st.integers(1000, int(low) - 1).map(str))
+        elif type_ == "integer":
+            add("minimum", st.integers(1, 10**6).map(lambda d: str(low - d)))
+        else:
+            add("minimum", st.floats(1e-3, 1e6).map(lambda d: _number(low - d)))
     if "exclusiveMinimum" in c:
         add("exclusiveMinimum", st.just(_number(c["exclusiveMinimum"])))
     if "maximum" in c and "enum" not in c:
         high = c["maximum"]
-        add("maximum", st.integers(1, 10**6).map(lambda d: str(high + d)) if type_ == "integer"
-            else st.floats(1e-3, 1e6).map(lambda d: _number(high + d)))
+        if type_ == "year":
+            if high < 9999:
+                add("maximum", st.integers(int(high) + 1, 9999).map(str))
+        elif type_ == "integer":
+            add("maximum", st.integers(1, 10**6).map(lambda d: str(high + d)))
+        else:
+            add("maximum", st.floats(1e-3, 1e6).map(lambda d: _number(high + d)))
     if "maxLength" in c:
         add("maxLength", st.integers(c["maxLength"] + 1, c["maxLength"] + 50).map(lambda n: "x" * n))
     return found

@@ -21,7 +21,7 @@ from rare_earth_supply.read.package import Package, open_package
 from rare_earth_supply.release.stamp import mismatch
 from rare_earth_supply.rules import CATALOGUE, RULES, Context
 from rare_earth_supply.rules import fields as field_checks
-from rare_earth_supply.rules.errata import acknowledge, stale
+from rare_earth_supply.rules.errata import acknowledge, lapsed_findings, stale
 
 
 @dataclass
@@ -42,7 +42,8 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not (self.frame["severity"] == ERROR).any()
+        """No error, except those an erratum of kind source_error acknowledges (a source that contradicts itself)."""
+        return self.frame.filter((pl.col("severity") == ERROR) & pl.col("erratum").is_null()).is_empty()
 
     @property
     def unacknowledged(self) -> pl.DataFrame:
@@ -124,9 +125,12 @@ def validate(path: str | Path | Package | None = None) -> Report:
     order = {name: i for i, name in enumerate(package.names)}
     frame = pl.concat([conform(p) for p in parts]) if parts else conform(pl.DataFrame())
     errata = frames.get("errata")
-    frame = acknowledge(frame, errata)
+    frame = acknowledge(frame, errata, frames)
+    if errata is not None:
+        found = lapsed_findings(errata, frames).with_columns(pl.lit("erratum-lapsed").alias("rule"), pl.lit(WARNING).alias("severity"))
+        frame = pl.concat([frame, conform(found)])
     # staleness is judged on error-free data only: a broken row hides the warnings an erratum matches
-    if errata is not None and not (frame["severity"] == ERROR).any():
+    if errata is not None and frame.filter((pl.col("severity") == ERROR) & pl.col("erratum").is_null()).is_empty():
         found = stale(frame, errata, frames).with_columns(pl.lit("erratum-stale").alias("rule"), pl.lit(WARNING).alias("severity"))
         frame = pl.concat([frame, conform(found)])
     frame = (frame.with_columns(pl.col("table").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_order"))

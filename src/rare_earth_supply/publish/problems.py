@@ -19,11 +19,11 @@ DEFAULT_MAX = 50
 def bounded(frame: pl.DataFrame, limit: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The first `limit` problems of each table and rule (all if 0), and how many of each were left out."""
     if limit <= 0 or frame.is_empty():
-        return frame, pl.DataFrame(schema={"table": pl.String, "rule": pl.String, "severity": pl.String, "more": pl.UInt32})
+        return frame, pl.DataFrame(schema={"table": pl.String, "rule": pl.String, "severity": pl.String, "more": pl.Int64})
     rank = pl.int_range(pl.len()).over("table", "rule")
     shown = frame.filter(rank < limit)
     more = (frame.group_by("table", "rule", "severity", maintain_order=True).len("more")
-            .with_columns(pl.col("more") - limit).filter(pl.col("more") > 0))
+            .with_columns(pl.col("more").cast(pl.Int64) - limit).filter(pl.col("more") > 0))
     return shown, more
 
 

@@ -19,6 +19,8 @@ from rare_earth_supply.rules.cross_table import (
     check_event_after_source, check_facility_within_country, check_foreign_keys, check_locator, check_share_sum)
 from rare_earth_supply.rules.rows import (
     check_amount_currency, check_currency, check_entity_parent, check_period_order, check_qualifier)
+from rare_earth_supply.rules.measures import check_elements, check_measure_sequence
+from rare_earth_supply.rules.quotas import check_quota_batches, check_quota_scopes
 from rare_earth_supply.rules.text import check_text_control, check_text_formula, check_text_whitespace
 
 __all__ = ["CATALOGUE", "RULES", "Context", "Rule", "catalogue_frame"]
@@ -75,8 +77,17 @@ CATALOGUE: tuple[Rule, ...] = (
          f"{consistency.RELATIVE_TOLERANCE:.0%} relative ({consistency.APPROX_TOLERANCE:.0%} where either is approximate)", check_sources_disagree),
     Rule("duplicate-figure", WARNING, "cross-table", "A figure is entered once: no two rows share source, subject, qualifier and value under different ids.",
          check=check_duplicate_figures),
+    Rule("quota-batches-sum", WARNING, "cross-table", "A year's quota batches add to no more than the annual total a source states, and batches 1 and 2 match a figure given for both (the lowest figure per batch counts).",
+         f"{consistency.RELATIVE_TOLERANCE:.0%} of the total ({consistency.APPROX_TOLERANCE:.0%} where it is approximate)", check_quota_batches, ("quotas",)),
+    Rule("quota-scopes-sum", WARNING, "cross-table", "The light and heavy parts of one quota allocation add to its total.",
+         f"{consistency.RELATIVE_TOLERANCE:.0%} of the total ({consistency.APPROX_TOLERANCE:.0%} where it is approximate)", check_quota_scopes, ("quotas",)),
+    Rule("measure-sequence", ERROR, "cross-table", "A policy step that widens, narrows, extends, suspends, lifts or rules on a measure names it and is not dated before it; a new measure names none.",
+         check=check_measure_sequence, needs=("policy_measures",)),
+    Rule("elements-vocabulary", ERROR, "row", "A measure's element list names rare earths (Sc, Y and the lanthanides), each once.",
+         check=check_elements, needs=("policy_measures",)),
     Rule("errata-references", ERROR, "cross-table", "An erratum names an existing table, rows of it, a catalogued rule and existing sources.",
          check=check_errata_references, needs=("errata", "sources")),
+    Rule("erratum-lapsed", WARNING, "release", "An open erratum still vouches for the figures it was written about: a named row whose figure changed (its fingerprint differs) lapses the erratum until it is reviewed. A lapsed erratum acknowledges nothing and fails the release check."),
     Rule("erratum-stale", WARNING, "release", "Every open erratum still describes a problem: its rule still warns on its rows, or its rows still exist. A stale erratum fails the release check."),
     Rule("source-uncited", WARNING, "cross-table", "Every source is cited by at least one row.", check=check_uncited_sources, needs=("sources",)),
 )

@@ -7,7 +7,8 @@ from rare_earth_supply.read.boundary import foreign_key_target
 from rare_earth_supply.read.csvfile import LINE
 from rare_earth_supply.rules import bounds, consistency
 from rare_earth_supply.rules.base import Context, concat, hits, present
-from rare_earth_supply.rules.roles import DATE_COLUMNS, ENTITY_ROLES, FACT_TABLES, SHARE_OF_WORLD, YEAR_COLUMNS
+from rare_earth_supply.rules.measures import before
+from rare_earth_supply.rules.roles import DATE_COLUMNS, ENTITY_ROLES, FACT_TABLES, PARTIAL_DATE_COLUMNS, SHARE_OF_WORLD, YEAR_COLUMNS
 
 
 def check_foreign_keys(ctx: Context) -> pl.DataFrame:
@@ -63,6 +64,9 @@ def check_event_after_source(ctx: Context) -> pl.DataFrame:
         elif table in DATE_COLUMNS:
             column = DATE_COLUMNS[table]
             late = pl.col(column) > published
+        elif table in PARTIAL_DATE_COLUMNS:
+            column = PARTIAL_DATE_COLUMNS[table]
+            late = before(published.dt.to_string("%Y-%m-%d"), pl.col(column))
         elif table == "timeline":  # a plan or expectation may lie after the source's date
             column = "value"
             late = (pl.col("unit").is_in(["year", "decade"]) & ~pl.col("expected").fill_null(False)
@@ -180,7 +184,9 @@ def check_errata_references(ctx: Context) -> pl.DataFrame:
     from rare_earth_supply.rules.catalogue import RULES  # the catalogue imports this module
     from rare_earth_supply.rules.errata import existing
     errata = ctx.frames["errata"]
-    rows = errata.select("id", LINE, "table", pl.col("row_ids").str.split("|").alias("row_id")).explode("row_id")
+    related = pl.col("related_ids") if "related_ids" in errata.columns else pl.lit(None, pl.String)
+    rows = pl.concat([errata.select("id", LINE, "table", pl.col("row_ids").str.split("|").alias("row_id")),
+                      errata.select("id", LINE, "table", related.str.split("|").alias("row_id"))]).explode("row_id").drop_nulls("row_id")
     missing_rows = (rows.join(existing(rows.select("table", "row_id"), ctx.frames), on=["table", "row_id"], how="anti")
                     .group_by("id", LINE, "table").agg(pl.col("row_id").sort().alias("_row")))
     sources = ctx.frames["sources"].select(pl.col("id").alias("_source"))

@@ -5,7 +5,8 @@ which column a rule reads, e.g. that a capacity share's value is `share_pct`.
 """
 from __future__ import annotations
 
-FACT_TABLES = ("reserves", "production", "capacity_shares", "investments", "deal_terms", "costs", "prices", "trade", "technology", "timeline")
+FACT_TABLES = ("reserves", "production", "capacity_shares", "investments", "deal_terms", "costs", "prices", "trade", "technology",
+               "timeline", "quotas", "policy_measures", "employment")
 
 VALUE_COLUMN = {
     "reserves": "quantity",
@@ -18,11 +19,18 @@ VALUE_COLUMN = {
     "trade": "value",
     "technology": "value",
     "timeline": "value",
+    "quotas": "quantity",
+    "policy_measures": "value",
+    "employment": "persons",
 }
 
 # Year-valued columns compared with the year the citing source was published.
-YEAR_COLUMNS = {"reserves": "as_of", "production": "year", "capacity_shares": "year", "costs": "year", "prices": "year", "trade": "period_end"}
-DATE_COLUMNS = {"investments": "announced"}
+YEAR_COLUMNS = {"reserves": "as_of", "production": "year", "capacity_shares": "year", "costs": "year", "prices": "year", "trade": "period_end",
+                "employment": "year"}
+# quotas are set ahead of the year they cover: the announcement date is what a source can report
+DATE_COLUMNS = {"investments": "announced", "quotas": "announced"}
+# dates written at the precision the source gives (YYYY, YYYY-MM or YYYY-MM-DD), compared as text
+PARTIAL_DATE_COLUMNS = {"policy_measures": "announced"}
 
 # (table, column) -> entity kinds that may play that role.
 ENTITY_ROLES = {
@@ -37,6 +45,11 @@ ENTITY_ROLES = {
     ("trade", "partner_id"): {"country", "region"},
     ("technology", "entity_id"): {"country", "company", "facility"},
     ("timeline", "entity_id"): {"world", "region", "country", "company", "facility", "government_body"},
+    ("quotas", "entity_id"): {"country", "company", "region"},
+    ("quotas", "issuer_id"): {"government_body"},
+    ("policy_measures", "jurisdiction_id"): {"country", "region", "international_organization"},
+    ("policy_measures", "issuer_id"): {"government_body", "international_organization"},
+    ("employment", "entity_id"): {"country", "company", "facility"},
 }
 
 # Columns that together say "the same thing" in two rows from different sources.
@@ -51,6 +64,9 @@ SUBJECT = {
     "trade": ("entity_id", "partner_id", "product", "measure", "period_start", "period_end", "unit"),
     "technology": ("entity_id", "item", "unit"),
     "timeline": ("entity_id", "event", "unit"),
+    "quotas": ("entity_id", "year", "batch", "stage", "scope", "unit"),
+    "policy_measures": ("jurisdiction_id", "kind", "action", "reference", "announced", "unit"),
+    "employment": ("entity_id", "year", "scope"),
 }
 
 # Tables whose rows may state a share of the world total next to a quantity, and what makes

@@ -30,7 +30,7 @@ def _percent(table: str) -> pl.Expr | None:
     """True where the row's value column is a percentage."""
     if table == "capacity_shares":
         return pl.lit(True)
-    if table in ("costs", "technology", "deal_terms", "trade"):
+    if table in ("costs", "technology", "deal_terms", "trade", "policy_measures"):
         return pl.col("unit").str.starts_with("pct")
     return None
 
