@@ -38,7 +38,7 @@ def test_each_known_problem_has_an_open_erratum_with_evidence():
     expectations = {  # the known problems the issue names, and the row that carries each
         ("investments", "inv-001"): "source_error",   # a company named wrongly
         ("investments", "inv-004"): "source_error",   # a supply commitment reported as an investment
-        ("reserves", "res-001"): "outdated_figure",   # a U.S. reserve figure from editions before 2021
+        ("reserves", "res-001"): "unconfirmed",       # a mine-level reserve figure no other record gives
         ("investments", "inv-012"): "unconfirmed",    # a figure no primary record confirms
     }
     for key, kind in expectations.items():
@@ -140,7 +140,7 @@ def test_errata_command_lists_open_errata_of_a_table():
     result = runner.invoke(app, ["errata", "reserves", "--format", "json"])
     assert result.exit_code == 0
     listed = json.loads(result.output)
-    assert {e["id"] for e in listed} == set(res.load("errata").filter(pl.col("table") == "reserves")["id"])
+    assert {e["id"] for e in listed} == set(res.load("errata").filter(pl.col("table") == "reserves", pl.col("status") == "open")["id"])
 
 
 def test_release_report_includes_the_errata(tmp_path):

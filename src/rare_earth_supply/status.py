@@ -71,6 +71,7 @@ def annotate(frames: dict[str, pl.DataFrame], table: str) -> pl.DataFrame:
     if frame.is_empty():
         return frame.with_columns([pl.lit(None, dtype).alias(name) for name, dtype in STATUS_COLUMNS.items()])
     subject = list(SUBJECT[table])
+    own = [c for c in subject if c != "id"]  # a table whose rows are each their own subject keys on id alone
     value = VALUE_COLUMN[table]
     rows = frame.with_row_index("_order").join(_sources(frames), on="source_id", how="left").with_columns(
         pl.col(value).cast(pl.Float64).alias("_value"), (pl.col("qualifier") == "approx").fill_null(False).alias("_approx"),
@@ -86,7 +87,8 @@ def annotate(frames: dict[str, pl.DataFrame], table: str) -> pl.DataFrame:
                      descending=[False, False, True, False, True, False], nulls_last=True, maintain_order=True)
     rows = rows.with_columns(pl.int_range(pl.len()).over(subject).alias("_subject_rank"))
     tops = rows.filter(pl.col("_subject_rank") < TOP)
-    first = tops.filter(pl.col("_subject_rank") == 0).select(*subject, pl.col("id").alias("preferred_id"))
+    first = tops.filter(pl.col("_subject_rank") == 0).select(*subject, pl.col("id").alias("preferred_id")) if own == subject else \
+        tops.filter(pl.col("_subject_rank") == 0).select("id", pl.col("id").alias("preferred_id"))
     # superseded rows point at the latest edition of their own series
     newest = (rows.filter(pl.col("_edition") == latest).sort("_subject_rank")
               .group_by([*subject, "_series"], maintain_order=True).agg(pl.col("id").first().alias("_newest")))
@@ -94,10 +96,10 @@ def annotate(frames: dict[str, pl.DataFrame], table: str) -> pl.DataFrame:
             .join(newest, on=[*subject, "_series"], how="left", nulls_equal=True))
     # each row against the highest-precedence current figures of its subject
     others = tops.filter(pl.col("_current")).select(
-        *subject, pl.col("id").alias("id_b"), pl.col("_series").alias("_series_b"), pl.col("_rank").alias("_rank_b"),
+        *subject if own == subject else [pl.col("id")], pl.col("id").alias("id_b"), pl.col("_series").alias("_series_b"), pl.col("_rank").alias("_rank_b"),
         pl.col("_lo").alias("_lo_b"), pl.col("_hi").alias("_hi_b"), pl.col("_approx").alias("_approx_b"),
         pl.col("_subject_rank").alias("_subject_rank_b"))
-    shared = rows.filter(pl.len().over(subject) > 1).select(*subject, "id", "_series", "_rank", "_lo", "_hi", "_approx", "_subject_rank", "preferred_id")
+    shared = rows.filter(pl.len().over(subject) > 1).select(*own, "id", "_series", "_rank", "_lo", "_hi", "_approx", "_subject_rank", "preferred_id")
     pairs = shared.join(others, on=subject, how="inner", nulls_equal=True).filter(pl.col("id") != pl.col("id_b"))
     pairs = pairs.with_columns(_agree().alias("_agrees"))
     independent = pairs.filter(pl.col("_series") != pl.col("_series_b")).sort("_subject_rank_b")

@@ -24,6 +24,7 @@ def consistency_frames(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFram
             "table", "subject", "row_id", "source_id", "qualifier", "value", "related", "related_source", "related_qualifier",
             "related_value", "difference_pct"),
         "Subjects several sources speak to": consistency.subjects(frames),
+        "Revisions between editions of a series": consistency.revisions(frames),
         "Stated shares against computed shares": shares.select(
             "table", "row_id", "source_id", "stated_pct", "quantity", "world_row", "world_source", "world_quantity",
             "computed_pct", "difference_pp", "verdict"),

@@ -1,8 +1,8 @@
 """Past releases from the git history alone: tags do not travel with a branch, commits do.
 
-A release of version X is the last commit of the branch that changed the package (its
-descriptor, data or Table Schemas) while `datapackage.json` carried X: later commits that only
-touch code or documentation do not move it. Files are read from git object by object — regular files
+A release of version X is the commit that declared it: the first commit of the branch whose
+`datapackage.json` carries X. Work committed later under the same number, or before the next
+bump, never moves a release. Files are read from git object by object — regular files
 only, each size-capped and streamed to disk — never from a whole archive held in memory.
 """
 from __future__ import annotations
@@ -17,7 +17,6 @@ from rare_earth_supply.problems import PackageError
 from rare_earth_supply.read.files import MAX_JSON_BYTES, parse_json
 
 DESCRIPTOR = "datapackage.json"
-PACKAGE_PATHS = (DESCRIPTOR, "data", "schemas")
 MAX_BLOB_BYTES = 1 << 30
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/@{}~^-]*$")
 VERSION = re.compile(r"^v?(\d+\.\d+\.\d+(?:[-+.][0-9A-Za-z.+-]*)?)$")
@@ -120,14 +119,10 @@ def export_package(repo: Path, commit: str, target: Path) -> Path:
 
 
 def releases(repo: Path) -> list[Release]:
-    """Every version the history records, oldest first, each with its release commit.
-
-    Only commits that change the package (datapackage.json, data/, schemas/) are read: a later
-    commit that only touches code or docs does not move a release.
-    """
-    log = _git(repo, "log", "--first-parent", "--format=%H %cI", "--end-of-options", "HEAD", "--", *PACKAGE_PATHS).decode()
+    """Every version the history of datapackage.json records, oldest first, each with the commit that declared it."""
+    log = _git(repo, "log", "--first-parent", "--reverse", "--format=%H %cI", "--end-of-options", "HEAD", "--", DESCRIPTOR).decode()
     found: dict[str, Release] = {}
-    for line in log.splitlines():  # newest first: the first commit seen for a version is its release
+    for line in log.splitlines():  # oldest first: the first commit seen with a version declared it
         commit, committed = line.split(" ", 1)
         try:
             descriptor = descriptor_at(repo, commit)
@@ -136,7 +131,18 @@ def releases(repo: Path) -> list[Release]:
         version = str(descriptor.get("version", ""))
         if version and version not in found:
             found[version] = Release(version, commit, str(descriptor.get("created", ""))[:10], committed[:10])
-    return list(reversed(found.values()))
+    return list(found.values())
+
+
+def export_release(repo: Path, commit: str, target: Path, extra: tuple[str, ...] = ()) -> Path:
+    """The package of a commit and the release files beside it (README, CHANGELOG ...) where the commit has them."""
+    export_package(repo, commit, target)
+    for name in extra:
+        try:
+            export_blob(repo, commit, name, target / name, limit=20 * 2**20)
+        except PackageError:
+            pass  # an early release without, say, CITATION.cff: the build names what is missing
+    return target
 
 
 def release_of(repo: Path, version: str) -> Release:

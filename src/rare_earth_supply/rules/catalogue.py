@@ -81,7 +81,7 @@ CATALOGUE: tuple[Rule, ...] = (
          f"{consistency.RELATIVE_TOLERANCE:.0%} of the total ({consistency.APPROX_TOLERANCE:.0%} where it is approximate)", check_quota_batches, ("quotas",)),
     Rule("quota-scopes-sum", WARNING, "cross-table", "The light and heavy parts of one quota allocation add to its total.",
          f"{consistency.RELATIVE_TOLERANCE:.0%} of the total ({consistency.APPROX_TOLERANCE:.0%} where it is approximate)", check_quota_scopes, ("quotas",)),
-    Rule("measure-sequence", ERROR, "cross-table", "A policy step that widens, narrows, extends, suspends, lifts or rules on a measure names it and is not dated before it; a new measure names none.",
+    Rule("measure-sequence", ERROR, "cross-table", "A suspension or lifting names the measure it ends; a step that names a measure is not dated before it; a new measure names none.",
          check=check_measure_sequence, needs=("policy_measures",)),
     Rule("elements-vocabulary", ERROR, "row", "A measure's element list names rare earths (Sc, Y and the lanthanides), each once.",
          check=check_elements, needs=("policy_measures",)),

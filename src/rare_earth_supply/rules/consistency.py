@@ -49,15 +49,37 @@ def _raw(frames: dict[str, pl.DataFrame], table: str, cache: dict | None = None)
         frame = frames.get(table)
         if frame is None:
             return None
+        voice = _voice(frames)
         rows = frame.select(
-            *SUBJECT[table], pl.col("id").cast(pl.String), LINE, "source_id", "qualifier",
-            pl.col(VALUE_COLUMN[table]).cast(pl.Float64).alias("value"),
-            pl.struct(list(SUBJECT[table])).hash(seed=7).alias("_subject"), pl.col("source_id").hash(seed=11).alias("_source"))
+            *[c for c in SUBJECT[table] if c != "id"], pl.col("id").cast(pl.String), LINE, "source_id", "qualifier",
+            pl.col(VALUE_COLUMN[table]).cast(pl.Float64).alias("value"), voice.alias("_voice"), _edition(frames).alias("_edition"),
+            pl.struct(list(SUBJECT[table])).hash(seed=7).alias("_subject"), voice.hash(seed=11).alias("_source"))
         # selecting columns shares their memory; filtering copies it: filter only where there is something to drop
         if rows.select(pl.col("value").null_count() + pl.col("source_id").null_count()).item():
             rows = rows.drop_nulls(["value", "source_id"])
         return rows
     return memo({} if cache is None else cache, ("figures", table), compute)
+
+
+def _voice(frames: dict[str, pl.DataFrame]) -> pl.Expr:
+    """Who speaks for a row: the statistical series its source belongs to, else the source itself.
+    Two editions of one series are one voice: a later edition revises, it does not disagree."""
+    sources = frames.get("sources")
+    if sources is None or "series" not in sources.columns:
+        return pl.col("source_id")
+    sources = sources.unique("id", keep="first", maintain_order=True)
+    series = sources.select("id", pl.coalesce("series", "id").alias("_v"))
+    return pl.col("source_id").replace_strict(series["id"], series["_v"], default=pl.col("source_id"), return_dtype=pl.String)
+
+
+def _edition(frames: dict[str, pl.DataFrame]) -> pl.Expr:
+    """The year of a row's source (its edition within a series), or null."""
+    sources = frames.get("sources")
+    if sources is None or "year" not in sources.columns:
+        return pl.lit(None, pl.Int64)
+    sources = sources.unique("id", keep="first", maintain_order=True)
+    year = sources.select("id", pl.coalesce(pl.col("year").cast(pl.Int64), pl.col("published").dt.year().cast(pl.Int64)).alias("_y"))
+    return pl.col("source_id").replace_strict(year["id"], year["_y"], default=None, return_dtype=pl.Int64)
 
 
 def _described(rows: pl.DataFrame, table: str) -> pl.DataFrame:
@@ -96,24 +118,26 @@ def _shared(frames: dict[str, pl.DataFrame], table: str, cache: dict | None = No
         return None
     subject = list(SUBJECT[table])
     several = rows.filter(pl.col("_subject").is_duplicated())
+    # a series speaks through its latest edition: older editions are revisions (see `revisions`), not other voices
+    several = several.filter(pl.col("_edition").fill_null(-1) == pl.col("_edition").fill_null(-1).max().over("_subject", "_voice"))
     several = several.filter(pl.col("_source").min().over("_subject") != pl.col("_source").max().over("_subject"))
-    several = several.filter(pl.col("source_id").n_unique().over(subject) > 1)
+    several = several.filter(pl.col("_voice").n_unique().over(subject) > 1)
     return _described(several, table) if not several.is_empty() else None
 
 
 def _best_of_other_sources(rows: pl.DataFrame, keys: list[str], column: str, lowest: bool, name: str) -> pl.DataFrame:
-    """Per subject, the best `column` of the best two sources (value, row id, source), as one row per subject."""
-    ordered = rows.select(*keys, "source_id", "id", column).sort([column, "id"], descending=[not lowest, False], nulls_last=True)
-    per_source = ordered.group_by([*keys, "source_id"], maintain_order=True).first()
-    ranked = per_source.with_columns(pl.int_range(pl.len()).over(keys).alias("_rank")).filter(pl.col("_rank") < 2)
-    first = ranked.filter(pl.col("_rank") == 0).drop("_rank").rename({column: f"{name}_1", "id": f"{name}_id_1", "source_id": f"{name}_src_1"})
-    second = ranked.filter(pl.col("_rank") == 1).drop("_rank").rename({column: f"{name}_2", "id": f"{name}_id_2", "source_id": f"{name}_src_2"})
+    """Per subject, the best `column` of the best two voices (value, row id, voice), as one row per subject."""
+    ordered = rows.select(*keys, "_voice", "id", column).sort([column, "id"], descending=[not lowest, False], nulls_last=True)
+    per_voice = ordered.group_by([*keys, "_voice"], maintain_order=True).first()
+    ranked = per_voice.with_columns(pl.int_range(pl.len()).over(keys).alias("_rank")).filter(pl.col("_rank") < 2)
+    first = ranked.filter(pl.col("_rank") == 0).drop("_rank").rename({column: f"{name}_1", "id": f"{name}_id_1", "_voice": f"{name}_src_1"})
+    second = ranked.filter(pl.col("_rank") == 1).drop("_rank").rename({column: f"{name}_2", "id": f"{name}_id_2", "_voice": f"{name}_src_2"})
     return first.join(second, on=keys, how="left", nulls_equal=True)
 
 
 def _pick(name: str) -> list[pl.Expr]:
-    """The best bound of a source other than the row's own: the first unless it is the row's source."""
-    own = pl.col(f"{name}_src_1") == pl.col("source_id")
+    """The best bound of a voice other than the row's own: the first unless it is the row's voice."""
+    own = pl.col(f"{name}_src_1") == pl.col("_voice")
     return [pl.when(own).then(pl.col(f"{name}_{part}2")).otherwise(pl.col(f"{name}_{part}1")).alias(f"{name}{suffix}")
             for part, suffix in (("", ""), ("id_", "_id"), ("src_", "_src"))]
 
@@ -184,7 +208,7 @@ def subjects(frames: dict[str, pl.DataFrame], cache: dict | None = None) -> pl.D
         marked = shared.join(conflicting, on=["table", "id"], how="left")
         text = pl.concat_str([pl.col("qualifier"), figure(pl.col("value"))], separator=" ")
         out.append(marked.sort("id").group_by("table", "subject", maintain_order=True).agg(
-            pl.col("source_id").n_unique().alias("sources"), pl.len().alias("rows"),
+            pl.col("_voice").n_unique().alias("sources"), pl.len().alias("rows"),
             pl.col("value").min().alias("min"), pl.col("value").max().alias("max"),
             text.unique(maintain_order=True).str.join(", ").alias("figures"),
             pl.col("id").head(20).str.join(", ").alias("row_ids"),
@@ -193,6 +217,41 @@ def subjects(frames: dict[str, pl.DataFrame], cache: dict | None = None) -> pl.D
         return pl.DataFrame(schema={"table": pl.String, "subject": pl.String, "sources": pl.UInt32, "rows": pl.UInt32,
                                     "min": pl.Float64, "max": pl.Float64, "figures": pl.String, "row_ids": pl.String, "verdict": pl.String})
     return pl.concat(out).sort("table", "subject")
+
+
+REVISION_SCHEMA = {"table": pl.String, "subject": pl.String, "series": pl.String, "row_id": pl.String, "source_id": pl.String,
+                   "qualifier": pl.String, "value": pl.Float64, "revised_in": pl.String, "revised_row": pl.String,
+                   "revised_qualifier": pl.String, "revised_value": pl.Float64, "difference_pct": pl.Float64}
+
+
+def revisions(frames: dict[str, pl.DataFrame], cache: dict | None = None) -> pl.DataFrame:
+    """Figures a later edition of the same series gives differently (beyond tolerance), each set
+    against the latest edition's figure: the older row is superseded, the report lists the revision."""
+    out = [pl.DataFrame(schema=REVISION_SCHEMA)]
+    for table in SUBJECT:
+        rows = _raw(frames, table, cache)
+        if rows is None or rows.is_empty() or rows["_edition"].is_null().all():
+            continue
+        keys = [*SUBJECT[table], "_voice"]
+        several = rows.filter(pl.col("_edition").is_not_null()).filter(pl.col("_edition").n_unique().over(keys) > 1)
+        if several.is_empty():
+            continue
+        several = _described(several, table)
+        latest = several.filter(pl.col("_edition") == pl.col("_edition").max().over(keys)).sort("id").group_by(keys, maintain_order=True).first()
+        newer = latest.select(*keys, pl.col("id").alias("_new_id"), pl.col("source_id").alias("_new_source"), pl.col("qualifier").alias("_new_q"),
+                              pl.col("value").alias("_new_v"), pl.col("lo").alias("_lo_b"), pl.col("hi").alias("_hi_b"),
+                              pl.col("approx").alias("_approx_b"), pl.col("_edition").alias("_new_edition"))
+        older = several.join(newer, on=keys, nulls_equal=True).filter(pl.col("_edition") < pl.col("_new_edition"))
+        tol = pl.when(pl.col("approx") | pl.col("_approx_b")).then(APPROX_TOLERANCE).otherwise(RELATIVE_TOLERANCE)
+        agree = (pl.col("lo") <= pl.col("_hi_b") * (1 + tol)) & (pl.col("_lo_b") <= pl.col("hi") * (1 + tol))
+        biggest = pl.max_horizontal("value", "_new_v")
+        out.append(older.filter(~agree).select(
+            pl.lit(table).alias("table"), "subject", pl.col("_voice").alias("series"), pl.col("id").alias("row_id"), "source_id", "qualifier",
+            "value", pl.col("_new_source").alias("revised_in"), pl.col("_new_id").alias("revised_row"), pl.col("_new_q").alias("revised_qualifier"),
+            pl.col("_new_v").alias("revised_value"),
+            pl.when(biggest > 0).then(((pl.col("_new_v") - pl.col("value")) / biggest * 100).round(1)).otherwise(0.0).alias("difference_pct")
+        ).cast(REVISION_SCHEMA))
+    return pl.concat(out).sort("table", "subject", "row_id")
 
 
 def duplicates(frames: dict[str, pl.DataFrame], cache: dict | None = None) -> pl.DataFrame:

@@ -8,6 +8,9 @@ from rare_earth_supply.rules.base import Context, concat, hits
 # the seventeen rare earths: scandium, yttrium and the fifteen lanthanides
 RARE_EARTHS = ("Sc", "Y", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu")
 CHANGES = ("widen", "narrow", "extend", "suspend", "lift", "ruling")
+# a suspension or a lifting is meaningless without the measure it ends; other steps may change a
+# measure whose earlier form is not in the data (a catalogue revised since 2001, say)
+MUST_REFER = ("suspend", "lift")
 
 
 def before(a: pl.Expr, b: pl.Expr) -> pl.Expr:
@@ -25,8 +28,8 @@ def check_measure_sequence(ctx: Context) -> pl.DataFrame:
     when = pl.coalesce("announced", "effective")
     early = before(when, pl.col("_earlier"))
     return concat([
-        hits(joined, "policy_measures", "refers_to", pl.col("action").is_in(CHANGES) & pl.col("refers_to").is_null(), pl.col("action"),
-             pl.format("a step that does '{}' must name the measure it changes in refers_to", pl.col("action"))),
+        hits(joined, "policy_measures", "refers_to", pl.col("action").is_in(MUST_REFER) & pl.col("refers_to").is_null(), pl.col("action"),
+             pl.format("a step that does '{}' must name the measure it ends in refers_to", pl.col("action"))),
         hits(joined, "policy_measures", "refers_to", (pl.col("action") == "introduce") & pl.col("refers_to").is_not_null(), pl.col("refers_to"),
              pl.lit("a new measure (introduce) refers to no earlier one; use widen, narrow, extend, suspend, lift or ruling")),
         hits(joined, "policy_measures", "announced", early, when,

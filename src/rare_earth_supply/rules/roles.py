@@ -65,7 +65,8 @@ SUBJECT = {
     "technology": ("entity_id", "item", "unit"),
     "timeline": ("entity_id", "event", "unit"),
     "quotas": ("entity_id", "year", "batch", "stage", "scope", "unit"),
-    "policy_measures": ("jurisdiction_id", "kind", "action", "reference", "announced", "unit"),
+    # each row is one measure (or one step of one) as its source reports it: a subject of its own
+    "policy_measures": ("id",),
     "employment": ("entity_id", "year", "scope"),
 }
 
