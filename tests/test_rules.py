@@ -32,6 +32,16 @@ def _tamper_after_stamping(p):
     p.replace_text("costs", "$7 per", "$8 per")
 
 
+def _drop_timeline_expected(p):
+    """A package whose timeline has no `expected` column, as before 0.3.0: the rule that reads it cannot run."""
+    import json
+    path = p.root / "schemas" / "timeline.json"
+    schema = json.loads(path.read_text())
+    schema["fields"] = [f for f in schema["fields"] if f["name"] != "expected"]
+    path.write_text(json.dumps(schema))
+    p.write("timeline", p.read("timeline").drop("expected"))
+
+
 MUTATIONS = {
     "resource-hash": _tamper_after_stamping,
     "resource-missing": lambda p: p.csv("costs").unlink(),
@@ -97,6 +107,7 @@ MUTATIONS = {
     # the India reserve figure of MCS 2025 entered a second time under a new id
     "duplicate-figure": lambda p: p.append("reserves", id="res-900", entity_id="in", scope="total", quantity="6900000", unit="t_reo",
                                            qualifier="eq", as_reported="6,900,000 t", source_id="usgs-mcs-2025", locator="World mine production and reserves table, India, reserves"),
+    "rule-skipped": _drop_timeline_expected,
     "source-uncited": lambda p: p.append("sources", id="news-999", title="t", title_en="t", language="en", kind="news_summary"),
 }
 

@@ -288,16 +288,30 @@ def build(
     out_dir: Path = typer.Option(Path("dist"), "--out", "-o", help="Where the release files go."),
     since: Optional[str] = typer.Option(None, "--since", help="Previous release (zip, directory or git tag): refuse a too-small version bump."),
     path: Optional[Path] = PathOption,
+    version: Optional[str] = typer.Option(None, "--version", help="Rebuild a past release (e.g. 0.3.0) from the git history instead."),
 ) -> None:
     """Validate, then write the release: zip with hashes, Parquet, SQLite, consistency report."""
-    from rare_earth_supply.release.build import build as run
+    from rare_earth_supply.release.build import build as run, rebuild
     with guard():
-        result = run(open_package(path), out_dir, since)
+        if version and (path or since):
+            raise UsageError("--version rebuilds a past release from history; it takes no --path or --since")
+        result = rebuild(version, out_dir) if version else run(open_package(path), out_dir, since)
     for file in result.files:
         out.print(f"wrote {render.safe(file)}")
     if result.changelog:
         out.print(f"\nChanges since {render.safe(since)} (for CHANGELOG.md):\n")
         print(render.safe_lines(result.changelog))
+
+
+@app.command()
+def releases(fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format.")) -> None:
+    """Every released version, found from the git history of datapackage.json (no tags needed)."""
+    from rare_earth_supply.release import history
+    with guard():
+        found = history.releases(history.repository())
+    frame = pl.DataFrame([{"version": r.version, "released": r.date, "commit": r.commit, "committed": r.committed} for r in found],
+                         schema={"version": pl.String, "released": pl.String, "commit": pl.String, "committed": pl.String})
+    render.emit(out, frame if fmt is not Format.table else frame.with_columns(pl.col("commit").str.slice(0, 12)), fmt.value, "Releases")
 
 
 CiteFormat = Enum("CiteFormat", {name: name for name in CITE_FORMATS}, type=str)

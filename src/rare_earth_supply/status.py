@@ -47,7 +47,8 @@ def _sources(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
         pl.col("id").alias("source_id"),
         pl.col("kind").replace_strict(KIND_RANK, default=len(KIND_RANK), return_dtype=pl.Int64).alias("_rank"),
         pl.coalesce(series, pl.col("id")).alias("_series"),
-        year.fill_null(-1).alias("_edition"),
+        # within a series: the later edition, and within one edition the later revision, comes first
+        (year.fill_null(-1) * 1000 + pl.col("published").dt.ordinal_day().cast(pl.Int64).fill_null(0)).alias("_edition"),
         pl.col("published").alias("_published"))
 
 

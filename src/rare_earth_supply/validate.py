@@ -114,11 +114,17 @@ def validate(path: str | Path | Package | None = None) -> Report:
         if frame is not None:
             frames[name] = frame
     context = Context(frames, schemas)
-    runnable = [rule for rule in CATALOGUE if rule.check is not None and all(t in frames for t in rule.needs)]
-    # rules only read the frames: run them side by side, gather their findings in catalogue order
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        results = list(pool.map(lambda rule: rule.check(context), runnable))
-    for rule, found in zip(runnable, results):
+    for rule in CATALOGUE:
+        if rule.check is None or any(t not in frames for t in rule.needs):
+            continue
+        try:
+            found = rule.check(context)
+        except pl.exceptions.ColumnNotFoundError as exc:  # an older or foreign package: say which rule could not run
+            text = str(exc).split("\n")[0]
+            missing = text.split('"')[1] if text.count('"') >= 2 else text
+            parts.append(problems_frame([Problem(None, None, None, missing, "rule-skipped", WARNING, rule.id,
+                                                 f"rule {rule.id} did not run: a table lacks the column {missing!r} it reads")]))
+            continue
         if not found.is_empty():
             parts.append(found.select(*[pl.col(c) for c in ("table", "row_id", "line", "column")],
                                       pl.lit(rule.id).alias("rule"), pl.lit(rule.severity).alias("severity"), "value", "message", "related"))

@@ -159,14 +159,18 @@ def investments(tables: dict[str, pl.DataFrame]):
     return fig
 
 
-CHARTS = {"china-shares": china_shares, "reserves-production": reserves_and_production, "investments": investments}
+def all_charts() -> dict:
+    """Every chart by file name: the snapshot charts here and the series charts of `timeseries`."""
+    from rare_earth_supply.publish import timeseries
+    return {"china-shares": china_shares, "reserves-production": reserves_and_production, "investments": investments,
+            **timeseries.CHARTS}
 
 
 def write_all(tables: dict[str, pl.DataFrame], directory: Path) -> list[Path]:
     plt = _pyplot()
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, draw in CHARTS.items():
+    for name, draw in all_charts().items():
         fig = draw(tables)
         path = directory / f"{name}.png"
         fig.savefig(path, metadata={"Software": None})

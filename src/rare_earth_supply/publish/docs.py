@@ -42,8 +42,24 @@ def _constraints(field: dict) -> str:
     return "; ".join(parts)
 
 
+def statuses_section() -> list[str]:
+    """Which figure to use: the statuses and the precedence rules, taken from the code that applies them."""
+    from rare_earth_supply import status
+    doc = status.__doc__.split("\n\n", 1)[1].strip()
+    ranks = {}
+    for kind, rank in status.KIND_RANK.items():
+        ranks.setdefault(rank, []).append(f"`{kind}`")
+    return ["## Which figure to use: statuses and precedence", "",
+            "`load(table, view=\"status\")` adds to every row of a fact table its `status`, the row the preferred view shows "
+            "for its subject (`preferred_id`), the later edition that supersedes it (`superseded_by`) and the rows of other "
+            f"sources that agree with it or contradict it (`corroborated_by`, `contradicted_by`; each row is set against the "
+            f"{status.TOP} highest-precedence figures of its subject). `view=\"preferred\"` keeps one row per subject.", "",
+            doc, "",
+            "Source kinds, from the highest precedence: " + "; then ".join(", ".join(v) for _, v in sorted(ranks.items())) + ".", ""]
+
+
 def data_dictionary(package: Package, counts: dict[str, int]) -> str:
-    """Per table: description, keys, row count, citing sources, and every field."""
+    """Per table: description, keys, row count, citing sources, and every field; then statuses and precedence."""
     out = [f"# Data dictionary — {package.descriptor.get('title')} {package.version}", "",
            "Generated from `schemas/*.json` by `rare-earth-supply docs`; do not edit by hand.", ""]
     for name in package.names:
@@ -58,7 +74,7 @@ def data_dictionary(package: Package, counts: dict[str, int]) -> str:
         fields = [{"field": f"`{f['name']}`", "type": f.get("type", "string"), "unit": f.get("unit", ""),
                    "constraints": _constraints(f), "description": f.get("description", "")} for f in schema["fields"]]
         out += [render.markdown(pl.DataFrame(fields)), ""]
-    return "\n".join(out)
+    return "\n".join(out + statuses_section())
 
 
 def sources_page(package: Package) -> str:

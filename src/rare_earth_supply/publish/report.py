@@ -11,24 +11,52 @@ from rare_earth_supply.rules import consistency
 from rare_earth_supply.read.csvfile import LINE
 
 
+def _single_news(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Figures that only a news summary gives: no primary record (or other source) confirms them."""
+    from rare_earth_supply import status
+    news = frames["sources"].filter(pl.col("kind") == "news_summary")["id"].implode()
+    parts = [status.annotate(frames, t).filter(pl.col("status") == "single_source", pl.col("source_id").is_in(news))
+             .select(pl.lit(t).alias("table"), "id", "source_id", "as_reported", "locator") for t in status.fact_tables(frames)]
+    return pl.concat(parts) if parts else pl.DataFrame()
+
+
+def _statuses(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """How many rows of each table have each status."""
+    from rare_earth_supply import status
+    parts = [status.annotate(frames, t).group_by("status").len("rows").select(pl.lit(t).alias("table"), "status", "rows")
+             for t in status.fact_tables(frames)]
+    return pl.concat(parts).sort("table", "status") if parts else pl.DataFrame()
+
+
+def _section(compute) -> pl.DataFrame:
+    """A report section, or one line saying why it could not be computed (an older or foreign package)."""
+    try:
+        return compute()
+    except (pl.exceptions.ColumnNotFoundError, KeyError) as exc:
+        return pl.DataFrame({"not computed": [f"a table lacks a column or table this section reads ({str(exc).splitlines()[0]})"]})
+
+
 def consistency_frames(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """Titled frames: news against primary records, conflicts, corroborations, shares."""
+    """Titled frames: news against primary records, conflicts, corroborations, revisions, shares, statuses."""
     frames = {n: (f if LINE in f.columns else f.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64)))
               for n, f in frames.items()}
-    conflicts = consistency.disagreements(frames).with_columns((pl.col("relative_difference") * 100).round(1).alias("difference_pct"))
-    shares = consistency.stated_vs_computed(frames).with_columns(
-        pl.col("computed_pct").round(2), pl.col("difference_pp").round(2))
+    cache: dict = {}
     return {
-        "News figures against primary records": consistency.news_against_primary(frames),
-        "Conflicts between sources": conflicts.select(
+        "News figures against primary records": _section(lambda: consistency.news_against_primary(frames)),
+        "Conflicts between sources": _section(lambda: consistency.disagreements(frames, cache).with_columns(
+            (pl.col("relative_difference") * 100).round(1).alias("difference_pct")).select(
             "table", "subject", "row_id", "source_id", "qualifier", "value", "related", "related_source", "related_qualifier",
-            "related_value", "difference_pct"),
-        "Subjects several sources speak to": consistency.subjects(frames),
-        "Revisions between editions of a series": consistency.revisions(frames),
-        "Stated shares against computed shares": shares.select(
+            "related_value", "difference_pct")),
+        "Subjects several sources speak to": _section(lambda: consistency.subjects(frames, cache)),
+        "Revisions between editions of a series": _section(lambda: consistency.revisions(frames, cache)),
+        "Stated shares against computed shares": _section(lambda: consistency.stated_vs_computed(frames).with_columns(
+            pl.col("computed_pct").round(2), pl.col("difference_pp").round(2)).select(
             "table", "row_id", "source_id", "stated_pct", "quantity", "world_row", "world_source", "world_quantity",
-            "computed_pct", "difference_pp", "verdict"),
-        "Country shares of world mine production, computed": consistency.computed_shares(frames),
+            "computed_pct", "difference_pp", "verdict")),
+        "Country shares of world mine production, computed": _section(lambda: consistency.computed_shares(frames)),
+        "Stated shares of mining against the statistics": _section(lambda: consistency.mining_shares(frames)),
+        "Figures only one news summary gives": _section(lambda: _single_news(frames)),
+        "Statuses": _section(lambda: _statuses(frames)),
     }
 
 

@@ -122,12 +122,31 @@ def parquet_metadata(package: Package, name: str, tools: dict[str, str]) -> dict
     }
 
 
-def write_parquet(package: Package, frames: dict[str, pl.DataFrame], directory: Path, tools: dict[str, str]) -> list[Path]:
+def views(frames: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+    """Every fact row's status (one table), and each fact table's preferred view (one row per subject)."""
+    from rare_earth_supply import status
+    tables = status.fact_tables(frames)
+    statuses = [status.annotate(frames, t).select(
+        pl.lit(t).alias("table"), "id", "status", "preferred_id", "superseded_by",
+        pl.col("corroborated_by").list.join("|"), pl.col("contradicted_by").list.join("|")) for t in tables]
+    preferred = {t: status.preferred(frames, t).with_columns(pl.col(pl.List(pl.String)).list.join("|")) for t in tables}
+    schema = {"table": pl.String, "id": pl.String, "status": pl.String, "preferred_id": pl.String, "superseded_by": pl.String,
+              "corroborated_by": pl.String, "contradicted_by": pl.String}
+    return (pl.concat(statuses) if statuses else pl.DataFrame(schema=schema)), preferred
+
+
+def write_parquet(package: Package, frames: dict[str, pl.DataFrame], directory: Path, tools: dict[str, str],
+                  preferred: dict[str, pl.DataFrame]) -> list[Path]:
     paths = []
     for name, frame in frames.items():
         path = directory / f"rare-earth-supply-{package.version}-{name}.parquet"
         frame.write_parquet(path, compression="zstd", compression_level=9, statistics=False,
                             metadata=parquet_metadata(package, name, tools))
+        paths.append(path)
+    for name, frame in preferred.items():
+        path = directory / f"rare-earth-supply-{package.version}-{name}-preferred.parquet"
+        metadata = parquet_metadata(package, name, tools) | {"rare_earth_supply.view": "preferred: one row per subject, with its status"}
+        frame.write_parquet(path, compression="zstd", compression_level=9, statistics=False, metadata=metadata)
         paths.append(path)
     return paths
 
@@ -192,7 +211,17 @@ def _metadata_rows(package: Package) -> tuple[list[tuple], list[tuple]]:
     return tables, fields
 
 
-def write_sqlite(package: Package, frames: dict[str, pl.DataFrame], target: Path, tools: dict[str, str]) -> None:
+def _sql_type(dtype: pl.DataType) -> str:
+    return "INTEGER" if dtype.is_integer() or dtype == pl.Boolean else "REAL" if dtype.is_float() else "TEXT"
+
+
+def _insert(connection: sqlite3.Connection, name: str, frame: pl.DataFrame) -> None:
+    text = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"), pl.col(pl.Boolean).cast(pl.Int64))
+    connection.executemany(f"INSERT INTO {_quote(name)} VALUES ({', '.join('?' * frame.width)})", text.iter_rows())
+
+
+def write_sqlite(package: Package, frames: dict[str, pl.DataFrame], target: Path, tools: dict[str, str],
+                 statuses: pl.DataFrame, preferred: dict[str, pl.DataFrame]) -> None:
     connection = sqlite3.connect(target)
     try:
         connection.execute("PRAGMA foreign_keys = ON")
@@ -213,9 +242,16 @@ def write_sqlite(package: Package, frames: dict[str, pl.DataFrame], target: Path
             connection.executemany('INSERT INTO "_tables" VALUES (?, ?, ?, ?)', tables)
             connection.executemany('INSERT INTO "_fields" VALUES (?, ?, ?, ?, ?, ?, ?, ?)', fields)
             for name, frame in frames.items():
-                text_dates = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"), pl.col(pl.Boolean).cast(pl.Int64))
-                marks = ", ".join("?" * frame.width)
-                connection.executemany(f"INSERT INTO {_quote(name)} VALUES ({marks})", text_dates.iter_rows())
+                _insert(connection, name, frame)
+            # statuses of every fact row, and one table per preferred view (one row per subject)
+            connection.execute('CREATE TABLE "_status" ("table" TEXT NOT NULL, "id" TEXT NOT NULL, "status" TEXT NOT NULL, '
+                               '"preferred_id" TEXT, "superseded_by" TEXT, "corroborated_by" TEXT, "contradicted_by" TEXT, '
+                               'PRIMARY KEY ("table", "id")) STRICT')
+            _insert(connection, "_status", statuses)
+            for name, frame in preferred.items():
+                columns = ", ".join(f"{_quote(c)} {_sql_type(d)}" for c, d in frame.schema.items())
+                connection.execute(f"CREATE TABLE {_quote(name + '_preferred')} ({columns}) STRICT")
+                _insert(connection, f"{name}_preferred", frame)
         connection.execute("VACUUM")
     finally:
         connection.close()
@@ -237,9 +273,11 @@ def check_bump(package: Package, since: str) -> str:
 
 
 def _names(version: str, tables: list[str]) -> list[str]:
+    from rare_earth_supply.status import FACT_TABLES
     base = f"rare-earth-supply-{version}"
     return [f"{base}.zip", f"{base}.sqlite", f"{base}-report.md", f"{base}-buildinfo.json",
-            *[f"{base}-{t}.parquet" for t in tables], f"{base}.sha256"]
+            *[f"{base}-{t}.parquet" for t in tables], *[f"{base}-{t}-preferred.parquet" for t in tables if t in FACT_TABLES],
+            f"{base}.sha256"]
 
 
 def _check_out(out: Path, names: list[str]) -> None:
@@ -252,8 +290,11 @@ def _check_out(out: Path, names: list[str]) -> None:
             raise BuildError(f"{target} exists and is not a regular file; remove it or choose another --out")
 
 
-def build(package: Package, out: Path, since: str | None = None) -> BuildResult:
-    """Validate, check the version bump, and write the release artifacts into `out` atomically."""
+def build(package: Package, out: Path, since: str | None = None, *, check: bool = True) -> BuildResult:
+    """Validate, check the version bump, and write the release artifacts into `out` atomically.
+
+    `check=False` rebuilds a past release as it was: today's rules may find what they could not
+    then, so findings go into the release's report instead of stopping the build."""
     from rare_earth_supply.publish.report import report_markdown
     from rare_earth_supply.validate import validate
     try:
@@ -262,9 +303,9 @@ def build(package: Package, out: Path, since: str | None = None) -> BuildResult:
         raise BuildError(f"{DESCRIPTOR}: {exc}") from None
     extras = release_files(package)
     report = validate(package)
-    if not report.ok:
+    if check and not report.ok:
         raise BuildError(f"{report.errors.height} validation error(s); run `rare-earth-supply validate` and fix them first")
-    if report.exit_code(strict=True):
+    if check and report.exit_code(strict=True):
         named = "; ".join(f"{r['table']} {r['row_id']} [{r['rule']}]" for r in report.unacknowledged.head(5).iter_rows(named=True))
         raise BuildError(f"{report.unacknowledged.height} warning(s) not acknowledged by an open erratum ({named}); "
                          "add or update errata, then run `rare-earth-supply validate --strict`")
@@ -277,13 +318,14 @@ def build(package: Package, out: Path, since: str | None = None) -> BuildResult:
     moved: list[Path] = []
     try:
         frames = report.frames
+        statuses, preferred = views(frames)
         written = [stage / names[0], stage / names[1], stage / names[2], stage / names[3]]
         write_zip(package, written[0], extras)
-        write_sqlite(package, frames, written[1], tools)
+        write_sqlite(package, frames, written[1], tools, statuses, preferred)
         written[2].write_text(report_markdown(report), encoding="utf-8")
         written[3].write_text(json.dumps({"version": version, "tools": tools, "byte_identical_for": "these tool versions"},
                                          indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        written += write_parquet(package, frames, stage, tools)
+        written += write_parquet(package, frames, stage, tools, preferred)
         sums = stage / names[-1]
         sums.write_text(sha256sums(written), encoding="utf-8")
         written.append(sums)
@@ -297,3 +339,18 @@ def build(package: Package, out: Path, since: str | None = None) -> BuildResult:
         raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def rebuild(version: str, out: Path) -> BuildResult:
+    """The release files of a past version, rebuilt from the git history alone (no tag needed).
+
+    The commit that declared the version gives the package and the files a release carries;
+    the build is today's, so two rebuilds with the same tools are byte-identical to each other
+    and to a build of a checkout of that commit (see buildinfo.json for the tools)."""
+    from rare_earth_supply.read.package import open_package
+    from rare_earth_supply.release import history
+    repo = history.repository()
+    release = history.release_of(repo, version)
+    with tempfile.TemporaryDirectory(prefix="rare-earth-supply-release-") as tmp:
+        history.export_release(repo, release.commit, Path(tmp), EXTRA_FILES)
+        return build(open_package(tmp), out, check=False)

@@ -10,11 +10,17 @@ from rare_earth_supply.rules.roles import FACT_TABLES
 
 def check_share_vs_computed(ctx: Context) -> pl.DataFrame:
     shares = consistency.stated_vs_computed(ctx.frames).filter(pl.col("verdict") == "disagrees")
-    return shares.select(
+    mining = consistency.mining_shares(ctx.frames).filter(pl.col("verdict") == "disagrees").select(
+        pl.lit("capacity_shares").alias("table"), "row_id", "line", pl.lit("share_pct").alias("column"),
+        pl.col("stated_pct").cast(pl.String).alias("value"),
+        pl.format("stated {} of {} mining in {}, but the statistics give {}% to {}% ({})", pl.col("stated"), pl.col("entity_id"),
+                  pl.col("compared_year"), pl.col("computed_min_pct"), pl.col("computed_max_pct"), pl.col("editions")).alias("message"),
+        pl.lit(None, pl.String).alias("related"))
+    return pl.concat([mining, shares.select(
         "table", "row_id", "line", pl.lit("share_of_world_pct").alias("column"), pl.col("stated_pct").cast(pl.String).alias("value"),
         pl.format("stated {}% of world, but {} ÷ {} ({}, {}) = {}%", consistency.figure(pl.col("stated_pct")), consistency.figure(pl.col("quantity")),
                   consistency.figure(pl.col("world_quantity")), pl.col("world_row"), pl.col("world_source"), pl.col("computed_pct").round(2)).alias("message"),
-        pl.col("world_row").alias("related"))
+        pl.col("world_row").alias("related"))])
 
 
 def check_sources_disagree(ctx: Context) -> pl.DataFrame:

@@ -71,7 +71,7 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("countries-within-world", ERROR, "cross-table", "Within one source, the countries' quantities of a year add to no more than that source's world total.",
          f"{ROUNDING_TOLERANCE:.0%} of the world total ({consistency.APPROX_TOLERANCE:.0%} where it is approximate)", check_countries_within_world, ("entities",)),
     # warnings
-    Rule("share-stated-vs-computed", WARNING, "cross-table", "A stated share of world agrees with quantity ÷ world total for the same year (every world total of that year, compared through the smallest and largest).",
+    Rule("share-stated-vs-computed", WARNING, "cross-table", "A stated share of world agrees with quantity ÷ world total for the same year (every world total of that year, compared through the smallest and largest); a stated share of mining with a year agrees with the shares computed from the production statistics.",
          f"{consistency.SHARE_TOLERANCE_PP:g} percentage point", check_share_vs_computed, ("entities",)),
     Rule("sources-disagree", WARNING, "cross-table", "A figure agrees with every other source on its subject, qualifiers taken as bounds; a figure that does not is reported once, naming the figure whose bound it breaks.",
          f"{consistency.RELATIVE_TOLERANCE:.0%} relative ({consistency.APPROX_TOLERANCE:.0%} where either is approximate)", check_sources_disagree),
@@ -87,6 +87,7 @@ CATALOGUE: tuple[Rule, ...] = (
          check=check_elements, needs=("policy_measures",)),
     Rule("errata-references", ERROR, "cross-table", "An erratum names an existing table, rows of it, a catalogued rule and existing sources.",
          check=check_errata_references, needs=("errata", "sources")),
+    Rule("rule-skipped", WARNING, "release", "Every rule runs: a rule that cannot, because a table lacks a column it reads (an older or foreign package), is named rather than silently left out."),
     Rule("erratum-lapsed", WARNING, "release", "An open erratum still vouches for the figures it was written about: a named row whose figure changed (its fingerprint differs) lapses the erratum until it is reviewed. A lapsed erratum acknowledges nothing and fails the release check."),
     Rule("erratum-stale", WARNING, "release", "Every open erratum still describes a problem: its rule still warns on its rows, or its rows still exist. A stale erratum fails the release check."),
     Rule("source-uncited", WARNING, "cross-table", "Every source is cited by at least one row.", check=check_uncited_sources, needs=("sources",)),

@@ -73,12 +73,14 @@ def _voice(frames: dict[str, pl.DataFrame]) -> pl.Expr:
 
 
 def _edition(frames: dict[str, pl.DataFrame]) -> pl.Expr:
-    """The year of a row's source (its edition within a series), or null."""
+    """Where a row's source stands in its series (edition year, then publication day), or null."""
     sources = frames.get("sources")
     if sources is None or "year" not in sources.columns:
         return pl.lit(None, pl.Int64)
     sources = sources.unique("id", keep="first", maintain_order=True)
-    year = sources.select("id", pl.coalesce(pl.col("year").cast(pl.Int64), pl.col("published").dt.year().cast(pl.Int64)).alias("_y"))
+    # the edition's year, then the day it was published: a revised version of an edition comes after it
+    year = sources.select("id", (pl.coalesce(pl.col("year").cast(pl.Int64), pl.col("published").dt.year().cast(pl.Int64)) * 1000
+                                 + pl.col("published").dt.ordinal_day().cast(pl.Int64).fill_null(0)).alias("_y"))
     return pl.col("source_id").replace_strict(year["id"], year["_y"], default=None, return_dtype=pl.Int64)
 
 
@@ -341,6 +343,35 @@ def computed_shares(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
             .select("source_id", "year", "entity_id", pl.col("quantity").cast(pl.Float64), pl.col("world_quantity").cast(pl.Float64),
                     (pl.col("quantity") / pl.col("world_quantity") * 100).round(2).alias("share_pct"))
             .sort(["source_id", "year", "share_pct"], descending=[False, False, True]))
+
+
+MINING_SCHEMA = {"row_id": pl.String, "line": pl.Int64, "entity_id": pl.String, "year": pl.Int64, "stated": pl.String,
+                 "stated_pct": pl.Float64, "compared_year": pl.Int64, "computed_min_pct": pl.Float64, "computed_max_pct": pl.Float64,
+                 "editions": pl.String, "verdict": pl.String}
+
+
+def mining_shares(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Stated shares of mining (capacity_shares, stage mining) against the shares computed from each
+    source's own country and world production. A row without a year is set against the latest year
+    the statistics cover, and its verdict says only 'no year': it cannot be held to any one year."""
+    shares, stated = computed_shares(frames), frames.get("capacity_shares")
+    if stated is None or shares.is_empty():
+        return pl.DataFrame(schema=MINING_SCHEMA)
+    stated = stated.filter(pl.col("stage") == "mining")
+    latest = shares.group_by("entity_id").agg(pl.col("year").max().alias("_latest"))
+    stated = stated.join(latest, on="entity_id", how="left").with_columns(pl.coalesce("year", "_latest").alias("compared_year"))
+    ranges = (shares.group_by("entity_id", pl.col("year").alias("compared_year"))
+              .agg(pl.col("share_pct").min().alias("computed_min_pct"), pl.col("share_pct").max().alias("computed_max_pct"),
+                   pl.col("source_id").unique().sort().str.join(", ").alias("editions")))
+    joined = stated.join(ranges, on=["entity_id", "compared_year"], how="inner")
+    lo, hi = bounds.lower("share_pct"), bounds.upper("share_pct")
+    agrees = (lo <= pl.col("computed_max_pct") + SHARE_TOLERANCE_PP) & (hi >= pl.col("computed_min_pct") - SHARE_TOLERANCE_PP)
+    return joined.select(
+        pl.col("id").alias("row_id"), pl.col(LINE).alias("line"), "entity_id", "year",
+        pl.concat_str([pl.col("qualifier"), figure(pl.col("share_pct"))], separator=" ").alias("stated"), pl.col("share_pct").cast(pl.Float64).alias("stated_pct"),
+        "compared_year", "computed_min_pct", "computed_max_pct", "editions",
+        pl.when(pl.col("year").is_null()).then(pl.lit("no year")).when(agrees).then(pl.lit("agrees")).otherwise(pl.lit("disagrees")).alias("verdict"),
+    ).cast(MINING_SCHEMA).sort("row_id")
 
 
 def news_against_primary(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
