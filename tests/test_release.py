@@ -196,3 +196,41 @@ def test_changed_byte_in_a_stamped_package_fails_loading(package_copy):
     assert res.load("costs", path=package_copy.root, verify=False).height == rows
     result = runner.invoke(app, ["validate", str(package_copy.root)])
     assert result.exit_code == 1 and "resource-hash" in result.output
+
+
+def test_parquet_files_carry_the_table_schema_and_the_release(release):
+    for table in ("reserves", "quotas"):
+        path = next(p for p in release.files if p.name.endswith(f"-{table}.parquet"))
+        metadata = pl.read_parquet_metadata(path)
+        assert json.loads(metadata["frictionless.table_schema"]) == json.loads((ROOT / "schemas" / f"{table}.json").read_text())
+        assert metadata["rare_earth_supply.version"] == res.__version__
+        assert json.loads(metadata["rare_earth_supply.tools"])["polars"] == pl.__version__
+    preferred = next(p for p in release.files if p.name.endswith("-production-preferred.parquet"))
+    frame = pl.read_parquet(preferred)
+    assert frame.select("entity_id", "year", "product", "unit").is_duplicated().sum() == 0 and "status" in frame.columns
+
+
+def test_sqlite_is_strict_checks_enums_and_describes_its_fields(release):
+    path = next(p for p in release.files if p.suffix == ".sqlite")
+    db = sqlite3.connect(path)
+    assert "STRICT" in db.execute("SELECT sql FROM sqlite_master WHERE name = 'reserves'").fetchone()[0]
+    row = db.execute("SELECT * FROM reserves WHERE id = 'res-002'").fetchone()
+    columns = [c[1] for c in db.execute("PRAGMA table_info(reserves)")]
+    bad = dict(zip(columns, row)) | {"id": "res-999", "scope": "medium"}  # not one of total, light, heavy
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        db.execute(f"INSERT INTO reserves VALUES ({', '.join('?' * len(columns))})", list(bad.values()))
+    with pytest.raises(sqlite3.IntegrityError):  # a negative quantity breaks the minimum
+        db.execute(f"INSERT INTO reserves VALUES ({', '.join('?' * len(columns))})", list((bad | {"scope": "total", "quantity": -1}).values()))
+    unit = db.execute("SELECT unit, description FROM _fields WHERE \"table\" = 'reserves' AND field = 'quantity'").fetchone()
+    assert unit[1] and "Reserve quantity" in unit[1]
+    tools = json.loads(db.execute("SELECT value FROM _release WHERE key = 'tools'").fetchone()[0])
+    assert tools["sqlite"] == sqlite3.sqlite_version
+    statuses = dict(db.execute("SELECT status, count(*) FROM _status GROUP BY status").fetchall())
+    assert sum(statuses.values()) == sum(res.load(t).height for t in ("reserves", "production", "quotas", "policy_measures")) + sum(
+        res.load(t).height for t in ("capacity_shares", "investments", "deal_terms", "costs", "prices", "trade", "technology", "timeline", "employment"))
+    assert db.execute("SELECT count(*) FROM production_preferred").fetchone()[0] == res.load("production", view="preferred").height
+
+
+def test_the_release_states_for_which_tools_it_is_byte_identical(release):
+    info = json.loads(next(p for p in release.files if p.name.endswith("-buildinfo.json")).read_text())
+    assert info["tools"]["polars"] == pl.__version__ and info["byte_identical_for"]
