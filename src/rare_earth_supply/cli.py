@@ -253,7 +253,7 @@ def rules(fmt: Format = typer.Option(Format.table, "--format", "-f", help="Outpu
 
 @app.command("diff")
 def diff_command(
-    old: str = typer.Argument(..., help="Older release: package directory, datapackage.json, release zip or git tag/commit."),
+    old: str = typer.Argument(..., help="Older release: a released version (0.5.0), package directory, datapackage.json, release zip or git ref."),
     new: str = typer.Argument(".", help="Newer release (default: this checkout)."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table (summary), json (everything) or markdown (CHANGELOG section)."),
 ) -> None:
@@ -286,7 +286,7 @@ def diff_command(
 @app.command()
 def build(
     out_dir: Path = typer.Option(Path("dist"), "--out", "-o", help="Where the release files go."),
-    since: Optional[str] = typer.Option(None, "--since", help="Previous release (zip, directory or git tag): refuse a too-small version bump."),
+    since: Optional[str] = typer.Option(None, "--since", help="Previous release (a version such as 0.5.0, zip, directory or git ref): refuse a too-small version bump."),
     path: Optional[Path] = PathOption,
     version: Optional[str] = typer.Option(None, "--version", help="Rebuild a past release (e.g. 0.3.0) from the git history instead."),
 ) -> None:
