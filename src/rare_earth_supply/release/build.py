@@ -35,6 +35,19 @@ from rare_earth_supply.release.stamp import dumps, stamped
 EXTRA_FILES = ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE", "LICENSE-DATA")
 MAX_EXTRA_BYTES = 20 * 2**20
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "year": "INTEGER", "number": "REAL", "date": "TEXT", "boolean": "INTEGER"}
+# Each fact row's status (see status.py), so SQL users and the data browser can ask which figure to use.
+STATUS_TABLE = "row_status"
+STATUS_DESCRIPTION = ("Which figure to use: the status of every fact row, derived from the data (preferred, single_source, "
+                      "corroborating, disputed, superseded, erroneous), as load(table, view='status') gives it.")
+STATUS_FIELDS = (
+    ("table", "The fact table the row belongs to."),
+    ("id", "The row's id in that table."),
+    ("status", "preferred, single_source, corroborating, disputed, superseded or erroneous."),
+    ("preferred_id", "The row to use for the same subject."),
+    ("superseded_by", "For a superseded row: the row of the latest edition of its series."),
+    ("corroborated_by", "Rows of independent sources that agree with this one, separated by '|'."),
+    ("contradicted_by", "Rows of independent sources that disagree with this one, separated by '|'."),
+)
 
 
 class BuildError(Exception):
@@ -192,6 +205,26 @@ def _metadata_rows(package: Package) -> tuple[list[tuple], list[tuple]]:
     return tables, fields
 
 
+def status_rows(frames: dict[str, pl.DataFrame]) -> list[tuple]:
+    """(table, id, status, preferred_id, superseded_by, corroborated_by, contradicted_by) for every fact row."""
+    from rare_earth_supply import status
+    joined = [pl.when(pl.col(c).list.len() > 0).then(pl.col(c).list.join("|")).alias(c) for c in ("corroborated_by", "contradicted_by")]
+    rows: list[tuple] = []
+    for name in status.fact_tables(frames):
+        rows += status.annotate(frames, name).select(
+            pl.lit(name).alias("table"), "id", "status", "preferred_id", "superseded_by", *joined).iter_rows()
+    return rows
+
+
+def _write_status(connection: sqlite3.Connection, frames: dict[str, pl.DataFrame]) -> None:
+    columns = ", ".join(f"{_quote(name)} TEXT" + (" NOT NULL" if name in ("table", "id", "status") else "") for name, _ in STATUS_FIELDS)
+    connection.execute(f'CREATE TABLE {_quote(STATUS_TABLE)} ({columns}, PRIMARY KEY ("table", "id")) STRICT')
+    connection.executemany(f'INSERT INTO {_quote(STATUS_TABLE)} VALUES ({", ".join("?" * len(STATUS_FIELDS))})', status_rows(frames))
+    connection.execute('INSERT INTO "_tables" VALUES (?, ?, ?, ?)', (STATUS_TABLE, "Row status", STATUS_DESCRIPTION, ""))
+    connection.executemany('INSERT INTO "_fields" VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+                           [(STATUS_TABLE, i, name, "string", "", text, None, "{}") for i, (name, text) in enumerate(STATUS_FIELDS, 1)])
+
+
 def write_sqlite(package: Package, frames: dict[str, pl.DataFrame], target: Path, tools: dict[str, str]) -> None:
     connection = sqlite3.connect(target)
     try:
@@ -216,6 +249,7 @@ def write_sqlite(package: Package, frames: dict[str, pl.DataFrame], target: Path
                 text_dates = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"), pl.col(pl.Boolean).cast(pl.Int64))
                 marks = ", ".join("?" * frame.width)
                 connection.executemany(f"INSERT INTO {_quote(name)} VALUES ({marks})", text_dates.iter_rows())
+            _write_status(connection, frames)
         connection.execute("VACUUM")
     finally:
         connection.close()
