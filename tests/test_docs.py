@@ -75,7 +75,7 @@ def test_docs_check_passes_in_the_checkout_and_flags_a_stale_page(tmp_path, monk
     assert runner.invoke(app, ["docs", "--check"]).exit_code == 0
     copy = tmp_path / "checkout"
     copy.mkdir()
-    for name in ("datapackage.json", "pyproject.toml", "README.md", "CITATION.cff"):
+    for name in ("datapackage.json", "pyproject.toml", "README.md", "CITATION.cff", "CHANGELOG.md", "mkdocs.yml"):
         shutil.copy(ROOT / name, copy / name)
     for folder in ("data", "schemas", "docs"):
         shutil.copytree(ROOT / folder, copy / folder)
