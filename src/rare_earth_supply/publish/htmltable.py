@@ -13,6 +13,7 @@ from typing import Callable
 import polars as pl
 
 Link = Callable[[str, object], str | None]  # (column, value) -> href, or None for plain text
+LONG = 40  # a column with a longer cell wraps in a wide cell; the others stay on one line
 
 
 def text(value: object) -> str:
@@ -30,24 +31,26 @@ def text(value: object) -> str:
     return str(value)
 
 
-def _cell(column: str, value: object, link: Link) -> str:
+def _cell(column: str, value: object, link: Link, long: bool) -> str:
     shown = text(value)
+    opening = '<td class="long">' if long else "<td>"
     if not shown:
-        return "<td></td>"
+        return opening + "</td>"
     parts = shown.split("|") if isinstance(value, list) else [shown]
     out = []
     for part in parts:
         href = link(column, part)
         out.append(f'<a href="{html.escape(href)}">{html.escape(part)}</a>' if href else html.escape(part))
-    return f"<td>{' '.join(out)}</td>"
+    return f"{opening}{' '.join(out)}</td>"
 
 
 def rows_table(frame: pl.DataFrame, link: Link, caption: str) -> str:
     """`<table>` with a header row and one `<tr id="ROW-ID">` per row; the site's script adds a filter box."""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
+    long = {c for c in frame.columns if any(len(text(v)) > LONG for v in frame[c].to_list())}
     body = []
     for row in frame.iter_rows(named=True):
-        cells = "".join(_cell(c, v, link) for c, v in row.items())
+        cells = "".join(_cell(c, v, link, c in long) for c, v in row.items())
         body.append(f'<tr id="{html.escape(text(row["id"]))}">{cells}</tr>')
     return "\n".join([f'<div class="rows-table" data-rows="{frame.height}">',
                       f"<table>\n<caption>{html.escape(caption)}</caption>",

@@ -85,7 +85,8 @@ def table_page(package: Package, name: str, frames: dict[str, pl.DataFrame]) -> 
         return None
 
     keys = ", ".join(f"`{k}`" for k in as_list(schema.get("primaryKey", [])))
-    out = [f"# {resource.get('title', name)} (`{name}`)", "", GENERATED, "", resource.get("description", ""), "",
+    out = ["---", "hide:", "  - toc  # the rows need the width", "---", "",
+           f"# {resource.get('title', name)} (`{name}`)", "", GENERATED, "", resource.get("description", ""), "",
            f"- Rows: {frame.height}; primary key: {keys}",
            *[f"- `{column}` → [{target}]({target}.md)" for column, target in references.items() if target != name],
            f"- Load it: `rare_earth_supply.load(\"{name}\")`; the file: `data/{name}.csv`", ""]
