@@ -1,7 +1,12 @@
 """Shared fixtures: the repository's package, and writable copies of it to break on purpose."""
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import polars as pl
@@ -53,3 +58,64 @@ def package_copy(tmp_path: Path) -> PackageCopy:
     for name in ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE", "LICENSE-DATA"):  # what a release carries
         shutil.copy(ROOT / name, target / name)
     return PackageCopy(target)
+
+
+# --- the release, the documentation site and the data browser, built once per session ------------
+
+@pytest.fixture(scope="session")
+def release_dir(tmp_path_factory) -> Path:
+    """`rare-earth-supply build` of this checkout, in a temporary dist/."""
+    from rare_earth_supply.read.package import open_package
+    from rare_earth_supply.release.build import build
+    out = tmp_path_factory.mktemp("release") / "dist"
+    build(open_package(ROOT), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def release_sqlite(release_dir: Path) -> Path:
+    return next(release_dir.glob("rare-earth-supply-*.sqlite"))
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """`mkdocs build --strict` of this checkout; fails on any warning, skips where the `site` extra is missing."""
+    pytest.importorskip("mkdocs", reason="the documentation site needs the site extra: pip install -e '.[site]'")
+    pytest.importorskip("material", reason="the documentation site needs the site extra: pip install -e '.[site]'")
+    out = tmp_path_factory.mktemp("site") / "site"
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "WARNING" not in done.stderr, done.stderr[-3000:]
+    return out.resolve()
+
+
+@pytest.fixture(scope="session")
+def datasette_url(release_sqlite: Path):
+    """`rare-earth-supply serve --db` on a free port; yields the database's address, stops the server after."""
+    from rare_earth_supply.publish.serve import available
+    if not available():
+        pytest.skip("the data browser needs the browser extra: pip install -e '.[browser]'")
+    process = subprocess.Popen([sys.executable, "-m", "rare_earth_supply", "serve", "--db", str(release_sqlite), "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("Serving "), first + process.stderr.read()
+        url = first.split(" at ", 1)[1].split()[0]
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url + ".json", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

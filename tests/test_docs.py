@@ -19,10 +19,11 @@ def test_readme_documents_every_rule_and_both_setup_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for rule in CATALOGUE:
         assert f"| {rule.id} | {rule.severity} |" in readme
-    assert "pip install -e '.[test,plot]' && .venv/bin/pytest" in readme
+    assert "pip install -e '.[test,plot,pandas,site,browser]' && .venv/bin/pytest" in readme
     assert ".venv/bin/rare-earth-supply validate" in readme
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "pip install --quiet -e '.[test,plot]'" in ci and ".venv/bin/pytest" in ci
+    assert "pip install --quiet -e '.[test,plot,pandas,site,browser]'" in ci and ".venv/bin/pytest" in ci
+    assert "mkdocs build --strict" in ci and "chromium" in ci and "r-cran-readr" in ci
 
 
 def _tables():
@@ -75,7 +76,7 @@ def test_docs_check_passes_in_the_checkout_and_flags_a_stale_page(tmp_path, monk
     assert runner.invoke(app, ["docs", "--check"]).exit_code == 0
     copy = tmp_path / "checkout"
     copy.mkdir()
-    for name in ("datapackage.json", "pyproject.toml", "README.md", "CITATION.cff"):
+    for name in ("datapackage.json", "pyproject.toml", "README.md", "CITATION.cff", "CHANGELOG.md", "mkdocs.yml"):
         shutil.copy(ROOT / name, copy / name)
     for folder in ("data", "schemas", "docs"):
         shutil.copytree(ROOT / folder, copy / folder)

@@ -89,6 +89,18 @@ def test_sqlite_has_keys_and_rejects_a_broken_foreign_key(release):
                        "VALUES ('cost-001', 'cn', 'x', 1, 'USD/kg', 'eq', '1', 'news-000', '[1]')")
 
 
+def test_sqlite_carries_each_fact_rows_status(release):
+    path = next(p for p in release.files if p.suffix == ".sqlite")
+    db = sqlite3.connect(path)
+    for table in ("reserves", "quotas"):
+        expected = res.load(table, view="status", warn_errata=False)
+        found = dict(db.execute('SELECT id, status FROM row_status WHERE "table" = ?', (table,)).fetchall())
+        assert found == dict(zip(expected["id"], expected["status"]))
+    contradicted = db.execute("SELECT contradicted_by FROM row_status WHERE \"table\" = 'quotas' AND id = 'quota-165'").fetchone()[0]
+    assert contradicted == "|".join(res.load("quotas", view="status").filter(pl.col("id") == "quota-165")["contradicted_by"][0])
+    assert db.execute("SELECT count(*) FROM _fields WHERE \"table\" = 'row_status'").fetchone()[0] == 7
+
+
 def test_build_refuses_invalid_data(package_copy, tmp_path):
     package_copy.set("costs", "cost-001", "value", "-1")
     with pytest.raises(BuildError, match="validation error"):
@@ -225,7 +237,7 @@ def test_sqlite_is_strict_checks_enums_and_describes_its_fields(release):
     assert unit[1] and "Reserve quantity" in unit[1]
     tools = json.loads(db.execute("SELECT value FROM _release WHERE key = 'tools'").fetchone()[0])
     assert tools["sqlite"] == sqlite3.sqlite_version
-    statuses = dict(db.execute("SELECT status, count(*) FROM _status GROUP BY status").fetchall())
+    statuses = dict(db.execute("SELECT status, count(*) FROM row_status GROUP BY status").fetchall())
     assert sum(statuses.values()) == sum(res.load(t).height for t in ("reserves", "production", "quotas", "policy_measures")) + sum(
         res.load(t).height for t in ("capacity_shares", "investments", "deal_terms", "costs", "prices", "trade", "technology", "timeline", "employment"))
     assert db.execute("SELECT count(*) FROM production_preferred").fetchone()[0] == res.load("production", view="preferred").height

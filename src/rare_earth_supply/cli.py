@@ -392,6 +392,26 @@ def charts(
 
 
 @app.command()
+def serve(
+    db: Optional[Path] = typer.Option(None, "--db", help="A release SQLite to serve (default: build one from the package into a temporary folder)."),
+    port: int = typer.Option(0, "--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: a free one)."),
+    path: Optional[Path] = PathOption,
+) -> None:
+    """Browse the release in Datasette on this machine (127.0.0.1 only, read-only); needs the `browser` extra."""
+    import tempfile
+    from rare_earth_supply.publish import serve as browser
+    if not browser.available():
+        _fail(browser.INSTALL_HINT, 2)
+    with guard(), tempfile.TemporaryDirectory(prefix="rare-earth-supply-serve-") as folder:
+        database, metadata = browser.prepare(open_package(path), db, Path(folder))
+        sock = browser.listen(port)
+        print(f"Serving {render.safe(database.name)} read-only at "
+              f"http://{browser.HOST}:{sock.getsockname()[1]}/{browser.DATABASE} (Ctrl-C stops)", flush=True)
+        print(f"Datasette metadata: {render.safe(metadata)}", flush=True)
+        browser.run(database, metadata, sock)
+
+
+@app.command()
 def tables(path: Optional[Path] = PathArg) -> None:
     """Table names, one per line."""
     with guard():

@@ -82,21 +82,22 @@ def sources_page(package: Package) -> str:
     from rare_earth_supply import read_table
     from rare_earth_supply.rules.roles import FACT_TABLES
     sources = read_table(package, "sources")
-    cited = pl.concat([read_table(package, t).select("source_id", pl.lit(t).alias("table"))
+    cited = pl.concat([read_table(package, t).select("source_id", pl.lit(t).alias("table"), "id")
                        for t in FACT_TABLES if t in package.names])
-    counts = cited.group_by("source_id", "table").len().sort("table")
+    counts = cited.group_by("source_id", "table", maintain_order=True).agg(pl.len(), pl.col("id")).sort("table", maintain_order=True)
     out = [f"# Sources — {package.descriptor.get('title')} {package.version}", "",
            "Generated from `data/sources.csv` by `rare-earth-supply docs`; do not edit by hand.", ""]
     for row in sources.iter_rows(named=True):
         mine = counts.filter(pl.col("source_id") == row["id"])
         contributes = ", ".join(f"{n} {t}" for t, n in mine.select("table", "len").iter_rows()) or "nothing yet"
-        where = row["url"] or (f"`shared/sources/{row['file']}`" if row["file"] else "no address")
-        out += [f"## `{row['id']}` — {row['title_en']}", "",
+        where = f"<{row['url']}>" if row["url"] else (f"`shared/sources/{row['file']}`" if row["file"] else "no address")
+        rows = [f"    - {t}: " + ", ".join(f"[{i}](tables/{t}.md#{i})" for i in ids) for t, ids in mine.select("table", "id").iter_rows()]
+        out += [f'<a id="{row["id"]}"></a>', "", f"## `{row['id']}` — {row['title_en']}", "",
                 f"- Original title: {row['title']}",
                 f"- Publisher: {row['publisher'] or 'not stated'}; published: {row['published'] or 'not stated'}; "
                 f"kind: {row['kind']}; language: {row['language']}",
                 f"- Where: {where}",
-                f"- Contributes: {contributes} (rows)",
+                f"- Contributes: {contributes} (rows)", *rows,
                 *( [f"- Note: {row['note']}"] if row["note"] else []), ""]
     return "\n".join(out)
 
@@ -122,6 +123,7 @@ def generated_files(package: Package, root: Path) -> dict[Path, str]:
     counts = {n: read_table(package, n).height for n in package.names}
     readme = confined(root, root / "README.md", "README.md")
     from rare_earth_supply.release.cite import citation_cff
+    from rare_earth_supply.publish.site import site_files
     return {
         root / "CITATION.cff": citation_cff(package),
         root / "docs" / "data-dictionary.md": data_dictionary(package, counts),
@@ -129,4 +131,5 @@ def generated_files(package: Package, root: Path) -> dict[Path, str]:
         root / "docs" / "sources.md": sources_page(package),
         readme: fill_blocks(read_capped(readme, 10 * 2**20, "README.md").decode("utf-8"),
                             {"rules": rules_markdown(), "tables": tables_markdown(package, counts)}),
+        **site_files(package, root),  # the documentation site's pages and its table list in mkdocs.yml
     }

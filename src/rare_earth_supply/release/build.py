@@ -35,6 +35,19 @@ from rare_earth_supply.release.stamp import dumps, stamped
 EXTRA_FILES = ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE", "LICENSE-DATA")
 MAX_EXTRA_BYTES = 20 * 2**20
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "year": "INTEGER", "number": "REAL", "date": "TEXT", "boolean": "INTEGER"}
+# Each fact row's status (see status.py), so SQL users and the data browser can ask which figure to use.
+STATUS_TABLE = "row_status"
+STATUS_DESCRIPTION = ("Which figure to use: the status of every fact row, derived from the data (preferred, single_source, "
+                      "corroborating, disputed, superseded, erroneous), as load(table, view='status') gives it.")
+STATUS_FIELDS = (
+    ("table", "The fact table the row belongs to."),
+    ("id", "The row's id in that table."),
+    ("status", "preferred, single_source, corroborating, disputed, superseded or erroneous."),
+    ("preferred_id", "The row to use for the same subject."),
+    ("superseded_by", "For a superseded row: the row of the latest edition of its series."),
+    ("corroborated_by", "Rows of independent sources that agree with this one, separated by '|'."),
+    ("contradicted_by", "Rows of independent sources that disagree with this one, separated by '|'."),
+)
 
 
 class BuildError(Exception):
@@ -128,8 +141,10 @@ def views(frames: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, dict[str, pl.D
     tables = status.fact_tables(frames)
     statuses = [status.annotate(frames, t).select(
         pl.lit(t).alias("table"), "id", "status", "preferred_id", "superseded_by",
-        pl.col("corroborated_by").list.join("|"), pl.col("contradicted_by").list.join("|")) for t in tables]
-    preferred = {t: status.preferred(frames, t).with_columns(pl.col(pl.List(pl.String)).list.join("|")) for t in tables}
+        *[pl.when(pl.col(c).list.len() > 0).then(pl.col(c).list.join("|")).alias(c) for c in ("corroborated_by", "contradicted_by")])
+        for t in tables]
+    lists = pl.col(pl.List(pl.String))
+    preferred = {t: status.preferred(frames, t).with_columns(pl.when(lists.list.len() > 0).then(lists.list.join("|"))) for t in tables}
     schema = {"table": pl.String, "id": pl.String, "status": pl.String, "preferred_id": pl.String, "superseded_by": pl.String,
               "corroborated_by": pl.String, "contradicted_by": pl.String}
     return (pl.concat(statuses) if statuses else pl.DataFrame(schema=schema)), preferred
@@ -220,6 +235,17 @@ def _insert(connection: sqlite3.Connection, name: str, frame: pl.DataFrame) -> N
     connection.executemany(f"INSERT INTO {_quote(name)} VALUES ({', '.join('?' * frame.width)})", text.iter_rows())
 
 
+def _describe_views(connection: sqlite3.Connection, preferred: dict[str, pl.DataFrame]) -> None:
+    """Describe the status table and the preferred views in `_tables`/`_fields`, as the data tables are."""
+    connection.execute('INSERT INTO "_tables" VALUES (?, ?, ?, ?)', (STATUS_TABLE, "Row status", STATUS_DESCRIPTION, ""))
+    connection.executemany('INSERT INTO "_fields" VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+                           [(STATUS_TABLE, i, name, "string", "", text, None, "{}") for i, (name, text) in enumerate(STATUS_FIELDS, 1)])
+    connection.executemany('INSERT INTO "_tables" VALUES (?, ?, ?, ?)', [
+        (f"{name}_preferred", f"{name}, preferred view",
+         f"One row per subject of {name}: the figure to use, with its status (load('{name}', view='preferred')).", "")
+        for name in preferred])
+
+
 def write_sqlite(package: Package, frames: dict[str, pl.DataFrame], target: Path, tools: dict[str, str],
                  statuses: pl.DataFrame, preferred: dict[str, pl.DataFrame]) -> None:
     connection = sqlite3.connect(target)
@@ -244,14 +270,14 @@ def write_sqlite(package: Package, frames: dict[str, pl.DataFrame], target: Path
             for name, frame in frames.items():
                 _insert(connection, name, frame)
             # statuses of every fact row, and one table per preferred view (one row per subject)
-            connection.execute('CREATE TABLE "_status" ("table" TEXT NOT NULL, "id" TEXT NOT NULL, "status" TEXT NOT NULL, '
-                               '"preferred_id" TEXT, "superseded_by" TEXT, "corroborated_by" TEXT, "contradicted_by" TEXT, '
-                               'PRIMARY KEY ("table", "id")) STRICT')
-            _insert(connection, "_status", statuses)
+            columns = ", ".join(f"{_quote(name)} TEXT" + (" NOT NULL" if name in ("table", "id", "status") else "") for name, _ in STATUS_FIELDS)
+            connection.execute(f'CREATE TABLE {_quote(STATUS_TABLE)} ({columns}, PRIMARY KEY ("table", "id")) STRICT')
+            _insert(connection, STATUS_TABLE, statuses)
             for name, frame in preferred.items():
                 columns = ", ".join(f"{_quote(c)} {_sql_type(d)}" for c, d in frame.schema.items())
                 connection.execute(f"CREATE TABLE {_quote(name + '_preferred')} ({columns}) STRICT")
                 _insert(connection, f"{name}_preferred", frame)
+            _describe_views(connection, preferred)
         connection.execute("VACUUM")
     finally:
         connection.close()
