@@ -86,7 +86,7 @@ def test_csl_json_row_adds_the_original_document(row):
 
 def test_csl_json_names_persons_by_parts_and_bodies_whole_and_carries_the_doi():
     release, usgs = json.loads(cite("--format", "csl-json", "--row", "reserves:res-004"))
-    assert usgs["author"] == [{"family": "Cordier", "given": "Daniel J."}]
+    assert usgs["author"] == [{"family": "Cordier", "given": "D. J."}]
     assert usgs["DOI"] == "10.5066/P13XCP3R" and usgs["publisher"] == "U.S. Geological Survey" and usgs["type"] == "report"
     rendered = "\n".join(_render_csl([release, usgs]))
     assert "Cordier, D.J." in rendered and "U.S. Geological Survey" in rendered
@@ -126,7 +126,7 @@ def test_biblatex_uses_dataset_and_typed_entries_for_sources():
     assert release.type == "dataset" and release.fields["version"] == res.__version__
     assert release.fields["date"] == DESCRIPTOR["created"][:10]
     assert usgs.type == "report" and usgs.fields["institution"] == "U.S. Geological Survey"
-    assert usgs.fields["doi"] == "10.5066/P13XCP3R" and [str(p) for p in usgs.persons["author"]] == ["Cordier, Daniel J."]
+    assert usgs.fields["doi"] == "10.5066/P13XCP3R" and [str(p) for p in usgs.persons["author"]] == ["Cordier, D. J."]
     assert "figure at" in usgs.fields["note"]
 
 
@@ -150,7 +150,7 @@ def test_cff_is_valid_citation_file_format_with_identifiers_repository_and_upstr
     assert {"type": "other", "value": DESCRIPTOR["id"], "description": f"Data Package id of release {res.__version__}"} in data["identifiers"]
     references = {r["title"]: r for r in data["references"]}
     usgs = references["Mineral Commodity Summaries 2025: Rare Earths"]
-    assert usgs["type"] == "report" and usgs["doi"] == "10.5066/P13XCP3R" and usgs["authors"] == [{"family-names": "Cordier", "given-names": "Daniel J."}]
+    assert usgs["type"] == "report" and usgs["doi"] == "10.5066/P13XCP3R" and usgs["authors"] == [{"family-names": "Cordier", "given-names": "D. J."}]
     assert references["Mineral Commodity Summaries 2024: Rare Earths"]["authors"] == [{"name": "U.S. Geological Survey"}]
     assert any(t.startswith("MP Materials Announces") for t in references), "the primary records are referenced"
     assert not any(r["title"].startswith(("25年来", "美国")) for r in data["references"]), "news summaries stay in the data"
@@ -231,7 +231,7 @@ def test_cite_a_past_release_outside_a_git_clone_is_refused(tmp_path, monkeypatc
 def test_names_split_persons_from_bodies():
     authors = {a for cell in res.load("sources")["authors"].drop_nulls() for a in cell.split("|")}
     persons = {a for a in authors if person(a)}
-    assert persons == {"Cordier, Daniel J.", "Daly, Tom", "Hatch, Gareth", "Lian, Ruby", "Obayashi, Yuka", "Ryder, Dianne",
+    assert persons == {"Cordier, D. J.", "Daly, Tom", "Hatch, Gareth", "Lian, Ruby", "Obayashi, Yuka", "Ryder, Dianne",
                        "Wong, Fayen", "Zhang, Min"}
     assert person("U.S. Department of Defense, Defense Acquisition Regulations System") is None
 
@@ -275,5 +275,5 @@ def test_zenodo_metadata_matches_the_descriptor():
     assert {"name": "rare-earth-supply curators", "type": "DataCurator"} in deposit["contributors"]
     related = {(r["identifier"], r["relation"]) for r in deposit["related_identifiers"]}
     assert {(DESCRIPTOR["repository"], "isSupplementTo"), ("10.5066/P13XCP3R", "isDerivedFrom")} <= related
-    assert any(ref.startswith("Cordier, Daniel J. (2025). Mineral Commodity Summaries 2025") for ref in deposit["references"])
+    assert any(ref.startswith("Cordier, D. J. (2025). Mineral Commodity Summaries 2025") for ref in deposit["references"])
     assert DESCRIPTOR["id"] in deposit["notes"]
