@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from rare_earth_supply.read.package import Package
@@ -51,13 +51,12 @@ class Work:
     doi: str | None = None
     url: str | None = None
     language: str | None = None
-    series: str | None = None
     description: str | None = None
     license: str | None = None
     keywords: tuple[str, ...] = ()
     identifier: str | None = None  # the release's URN
     repository: str | None = None
-    extra: dict = field(default_factory=dict)  # facts a format may add (the licence's URL, the release's roles)
+    contributors: tuple[dict, ...] = ()  # the release's contributors with their roles (.zenodo.json maps them)
 
     @property
     def translated_title(self) -> str | None:
@@ -91,7 +90,7 @@ def release_work(package: Package) -> Work:
         version=package.version, url=d.get("homepage") or None, language="en", description=d.get("description") or None,
         license=licence.get("name") or None, keywords=tuple(d.get("keywords", [])),
         identifier=d.get("id") or package_id(name, package.version), repository=d.get("repository") or None,
-        extra={"license_url": licence.get("path"), "contributors": contributors, "name": name})
+        contributors=tuple(contributors))
 
 
 def _text(row: dict, column: str) -> str | None:
@@ -109,7 +108,7 @@ def source_work(source: dict) -> Work:
         key=str(source["id"]).replace("-", "_"), kind=str(source.get("kind") or "document"), title=str(source["title"]),
         authors=authors, title_en=_text(source, "title_en"), publisher=_text(source, "publisher"), issued=issued,
         year=int(year) if year else None, doi=_text(source, "doi"), url=_text(source, "url"),
-        language=_text(source, "language"), series=_text(source, "series"))
+        language=_text(source, "language"))
 
 
 def sources(package: Package) -> list[dict]:

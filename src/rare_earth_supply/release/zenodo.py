@@ -19,7 +19,7 @@ CONTRIBUTOR_TYPES = {"contact": "ContactPerson", "dataCurator": "DataCurator", "
 def zenodo_json(package: Package) -> str:
     release, upstream = release_work(package), upstream_works(package)
     contributors = [{"name": name, "type": CONTRIBUTOR_TYPES[role]}
-                    for c in release.extra["contributors"] for role in c.get("roles", []) if role in CONTRIBUTOR_TYPES
+                    for c in release.contributors for role in c.get("roles", []) if role in CONTRIBUTOR_TYPES
                     for name in [c.get("title")] if name]
     related = [{"identifier": release.repository, "relation": "isSupplementTo", "resource_type": "software", "scheme": "url"}] \
         if release.repository else []
