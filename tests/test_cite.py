@@ -8,7 +8,6 @@ tests/schemas (no network at test time).
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import uuid
 import warnings
@@ -27,7 +26,7 @@ from rare_earth_supply.cli import app
 from rare_earth_supply.read.package import open_package
 from rare_earth_supply.release.cite import ROW_FORMATS, release_citation, row_citation
 from rare_earth_supply.release.works import person
-from conftest import ROOT
+from conftest import ROOT, copy_checkout
 
 runner = CliRunner()
 SCHEMAS = ROOT / "tests" / "schemas"
@@ -249,12 +248,7 @@ def test_contributor_roles_come_from_the_data_package_v2_recommended_set():
 
 
 def test_docs_rewrites_the_id_when_the_version_changes(tmp_path, monkeypatch):
-    copy = tmp_path / "checkout"
-    copy.mkdir()
-    for name in ("pyproject.toml", "README.md", "CITATION.cff", ".zenodo.json"):
-        shutil.copy(ROOT / name, copy / name)
-    for folder in ("data", "schemas", "docs"):
-        shutil.copytree(ROOT / folder, copy / folder)
+    copy = copy_checkout(tmp_path / "checkout")
     (copy / "datapackage.json").write_text(json.dumps({**DESCRIPTOR, "version": "9.0.0"}, indent=2, ensure_ascii=False) + "\n")
     monkeypatch.chdir(copy)
     stale = runner.invoke(app, ["docs", "--check"])
