@@ -48,6 +48,16 @@ class PackageCopy:
         self.csv(table).write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def copy_checkout(target: Path) -> Path:
+    """A copy of what `rare-earth-supply docs` reads and writes: package, pyproject, README and the generated files."""
+    target.mkdir()
+    for name in ("datapackage.json", "pyproject.toml", "README.md", "CITATION.cff", ".zenodo.json", "CHANGELOG.md", "mkdocs.yml"):
+        shutil.copy(ROOT / name, target / name)
+    for folder in ("data", "schemas", "docs"):
+        shutil.copytree(ROOT / folder, target / folder)
+    return target
+
+
 @pytest.fixture
 def package_copy(tmp_path: Path) -> PackageCopy:
     target = tmp_path / "package"

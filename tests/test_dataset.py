@@ -7,6 +7,7 @@ import re
 
 import polars as pl
 import pytest
+import yaml
 
 import rare_earth_supply as res
 from conftest import ROOT, SHARED
@@ -84,7 +85,7 @@ def test_version_is_one_value_everywhere():
     citation = (ROOT / "CITATION.cff").read_text()
     pyproject = (ROOT / "pyproject.toml").read_text()
     version = descriptor["version"]
-    assert re.search(rf"^version: {re.escape(version)}$", citation, re.M)
+    assert yaml.safe_load(citation)["version"] == version
     assert 'path = "datapackage.json"' in pyproject, "the package version is read from datapackage.json"
     assert res.__version__ == version
     changelog = (ROOT / "CHANGELOG.md").read_text()
@@ -170,3 +171,28 @@ def test_published_dates_match_the_documents():
         text = (SHARED / "sources" / row["file"]).read_text(encoding="utf-8")
         stated = re.findall(r"\d{4}-\d{2}-\d{2}", text)
         assert ([row["published"].isoformat()] if row["published"] else []) == stated[:1], row["id"]
+
+
+def test_news_summaries_cite_the_article_as_its_copy_states_it():
+    """Publisher and date come from the copy's byline ('Publisher·date time'); where the copy has none,
+    no publisher, date, year or author is filled in."""
+    if not SHARED.exists():
+        pytest.skip("../shared is not beside the checkout")
+    for row in res.load("sources").filter(pl.col("kind") == "news_summary").iter_rows(named=True):
+        text = (SHARED / "sources" / row["file"]).read_text(encoding="utf-8")
+        byline = re.search(r"^(?P<publisher>[^\n·]+)·\s*(?P<date>\d{4}-\d{2}-\d{2}) \d{2}:\d{2}$", text, re.M)
+        if byline:
+            assert (row["publisher"], row["published"].isoformat(), row["year"]) == \
+                (byline["publisher"].strip(), byline["date"], int(byline["date"][:4])), row["id"]
+        else:
+            assert (row["publisher"], row["published"], row["year"]) == (None, None, None), row["id"]
+        assert row["authors"] is None and row["url"] is None and row["doi"] is None, "the copies name no author or address"
+
+
+def test_dois_and_named_authors_of_upstream_records_are_stated_by_a_record():
+    """A DOI or a USGS author is only filled where shared/reference or the row's own note states it."""
+    stated = " ".join(p.read_text(encoding="utf-8") for p in (SHARED / "reference").glob("*.md")) if SHARED.exists() else ""
+    for row in res.load("sources").filter(pl.col("doi").is_not_null()).iter_rows(named=True):
+        assert row["doi"] in stated + (row["note"] or "") or "DOI is that of the data release" in (row["note"] or ""), row["id"]
+    usgs = res.load("sources").filter(pl.col("id") == "usgs-mcs-2025").row(0, named=True)
+    assert usgs["authors"] == "Cordier, D. J.", "the chapter names D. J. Cordier; initials are not expanded"

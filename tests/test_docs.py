@@ -7,7 +7,7 @@ import pytest
 from rare_earth_supply.publish.docs import generated_files
 from rare_earth_supply.read.package import open_package
 from rare_earth_supply.rules import CATALOGUE
-from conftest import ROOT
+from conftest import ROOT, copy_checkout
 
 
 def test_committed_docs_are_what_the_generator_writes():
@@ -68,18 +68,12 @@ def test_committed_charts_are_pngs():
 
 
 def test_docs_check_passes_in_the_checkout_and_flags_a_stale_page(tmp_path, monkeypatch):
-    import shutil
     from typer.testing import CliRunner
     from rare_earth_supply.cli import app
     runner = CliRunner()
     monkeypatch.chdir(ROOT)
     assert runner.invoke(app, ["docs", "--check"]).exit_code == 0
-    copy = tmp_path / "checkout"
-    copy.mkdir()
-    for name in ("datapackage.json", "pyproject.toml", "README.md", "CITATION.cff", "CHANGELOG.md", "mkdocs.yml"):
-        shutil.copy(ROOT / name, copy / name)
-    for folder in ("data", "schemas", "docs"):
-        shutil.copytree(ROOT / folder, copy / folder)
+    copy = copy_checkout(tmp_path / "checkout")
     (copy / "docs" / "rules.md").write_text("stale\n")
     monkeypatch.chdir(copy)
     result = runner.invoke(app, ["docs", "--check"])

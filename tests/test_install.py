@@ -95,3 +95,33 @@ def test_a_changed_byte_in_an_installed_csv_fails_loading_by_name(wheel, tmp_pat
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
     assert "REFUSED" in done.stdout and "reserves.csv" in done.stdout and "verify=False" in done.stdout
     assert f"UNVERIFIED {res.load('reserves').height}" in done.stdout and f"OTHER {res.load('costs').height}" in done.stdout
+
+
+def _install(wheel: Path, target: Path) -> dict:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
+    return {**os.environ, "PYTHONPATH": str(target)}
+
+
+def test_build_from_an_installed_wheel_writes_the_release_a_checkout_writes(wheel, tmp_path):
+    from rare_earth_supply.read.package import open_package
+    from rare_earth_supply.release.build import build
+    env = _install(wheel, tmp_path / "site")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    done = subprocess.run([sys.executable, "-m", "rare_earth_supply", "build", "--out", str(tmp_path / "dist")],
+                          cwd=outside, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    checkout = build(open_package(ROOT), tmp_path / "checkout-dist")
+    for path in checkout.files:  # the wheel carries README, CHANGELOG, CITATION.cff and the licences: same bytes
+        assert (tmp_path / "dist" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_build_from_an_installed_wheel_without_a_release_file_refuses_before_writing(wheel, tmp_path):
+    env = _install(wheel, tmp_path / "site")
+    (tmp_path / "site" / "rare_earth_supply" / "_package" / "CHANGELOG.md").unlink()
+    done = subprocess.run([sys.executable, "-m", "rare_earth_supply", "build", "--out", str(tmp_path / "dist")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 1 and "CHANGELOG.md is missing" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "dist").exists(), "nothing is written before the release can be built"

@@ -69,7 +69,6 @@ MUTATIONS = {
     "text-formula": lambda p: p.set("costs", "cost-002", "note", "=HYPERLINK(1)"),
     "text-whitespace": lambda p: p.set("costs", "cost-002", "note", "padded "),
     "text-control": lambda p: p.set("costs", "cost-002", "note", "an escape \x1b[31m hides in here"),
-    "currency-iso4217": lambda p: p.set("investments", "inv-002", "currency", "USX"),
     "amount-currency": lambda p: p.set("investments", "inv-002", "currency", None),
     "period-order": lambda p: p.set("trade", "trade-006", "period_end", "2019"),
     "qualifier-impossible": lambda p: p.set("capacity_shares", "cap-001", "share_pct", "100"),
@@ -154,15 +153,16 @@ def test_reported_rows_name_table_line_and_id(package_copy, baseline):
     report = validate(package_copy.root)
     found = {(r["table"], r["row_id"], r["line"], r["column"], r["rule"]) for r in added(report, baseline).iter_rows(named=True)}
     assert found == {("costs", "cost-001", 2, "value", "field-minimum"),
-                     ("investments", "inv-003", 4, "currency", "currency-iso4217")}
+                     ("investments", "inv-003", 4, "currency", "field-enum")}
 
 
 def test_every_problem_is_reported_at_once(package_copy):
-    for rule_id in ("field-minimum", "currency-iso4217", "entity-parent", "locator-format"):
+    for rule_id in ("field-minimum", "entity-parent", "locator-format"):
         MUTATIONS[rule_id](package_copy)
+    package_copy.set("investments", "inv-002", "currency", "USX")
     package_copy.csv("timeline").write_bytes(BOM + package_copy.csv("timeline").read_bytes())
     fired = set(validate(package_copy.root).frame["rule"])
-    assert {"field-minimum", "currency-iso4217", "entity-parent", "locator-format", "csv-bom"} <= fired
+    assert {"field-minimum", "field-enum", "entity-parent", "locator-format", "csv-bom"} <= fired
 
 
 def test_catalogue_entries_are_complete():

@@ -328,19 +328,25 @@ def _row_spec(row: str) -> tuple[str, str]:
 def cite(
     fmt: CiteFormat = typer.Option(CiteFormat.text, "--format", "-f", help="Citation format."),
     row: Optional[str] = typer.Option(None, "--row", help="One figure, as TABLE:ID (e.g. reserves:res-001)."),
+    version: Optional[str] = typer.Option(None, "--version", help="A past release (e.g. 0.3.0), read from the git history of this clone."),
     path: Optional[Path] = PathOption,
 ) -> None:
-    """How to cite this release, or one figure of it with its original source."""
-    from rare_earth_supply.release.cite import release_citation, row_citation
+    """How to cite this release (or a past one), or one figure of it with its original source."""
+    from rare_earth_supply.release.cite import ROW_FORMATS, past_release, release_citation, row_citation
     with guard():
-        package = open_package(path)
-        if row is None:
-            text = release_citation(package, fmt.value)
-        else:
-            table, row_id = _row_spec(row)
-            if table not in package.names:
-                raise UsageError(f"unknown table {table!r}; tables are: {', '.join(package.names)}")
-            text = row_citation(package, table, row_id, fmt.value)
+        if row is not None and fmt.value not in ROW_FORMATS:
+            raise UsageError(f"--format {fmt.value} describes a release, not one figure; "
+                             f"with --row use one of: {', '.join(ROW_FORMATS)}")
+        spec = _row_spec(row) if row is not None else None
+        start = None if path is None else (path if path.is_dir() else path.parent)
+        with (past_release(version, start) if version else contextlib.nullcontext(open_package(path))) as package:
+            if spec is None:
+                text = release_citation(package, fmt.value)
+            else:
+                table, row_id = spec
+                if table not in package.names:
+                    raise UsageError(f"unknown table {table!r}; tables are: {', '.join(package.names)}")
+                text = row_citation(package, table, row_id, fmt.value)
     sys.stdout.write(render.safe_lines(text))
 
 

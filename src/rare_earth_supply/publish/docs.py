@@ -120,11 +120,14 @@ def fill_blocks(text: str, blocks: dict[str, str]) -> str:
 def generated_files(package: Package, root: Path) -> dict[Path, str]:
     """Every generated file's path and content."""
     from rare_earth_supply import read_table
+    from rare_earth_supply.publish.metadata import generated_metadata
+    package, metadata = generated_metadata(package, root)  # first: the rest is made from the metadata it writes
     counts = {n: read_table(package, n).height for n in package.names}
     readme = confined(root, root / "README.md", "README.md")
     from rare_earth_supply.release.cite import citation_cff
     from rare_earth_supply.publish.site import site_files
     return {
+        **metadata,
         root / "CITATION.cff": citation_cff(package),
         root / "docs" / "data-dictionary.md": data_dictionary(package, counts),
         root / "docs" / "rules.md": rules_page(),

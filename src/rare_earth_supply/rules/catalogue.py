@@ -18,7 +18,7 @@ from rare_earth_supply.rules.cross_table import (
     ROUNDING_TOLERANCE, SHARE_SUM_TOLERANCE_PP, check_countries_within_world, check_entity_roles, check_errata_references,
     check_event_after_source, check_facility_within_country, check_foreign_keys, check_locator, check_share_sum)
 from rare_earth_supply.rules.rows import (
-    check_amount_currency, check_currency, check_entity_parent, check_period_order, check_qualifier)
+    check_amount_currency, check_entity_parent, check_period_order, check_qualifier)
 from rare_earth_supply.rules.measures import check_elements, check_measure_sequence
 from rare_earth_supply.rules.quotas import check_quota_batches, check_quota_scopes
 from rare_earth_supply.rules.text import check_text_control, check_text_formula, check_text_whitespace
@@ -46,8 +46,8 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("field-unique", ERROR, "field", "A unique field repeats no value (empty cells may repeat)."),
     Rule("field-minimum", ERROR, "field", "A value respects its field's minimum (or exclusive minimum): shares and quantities are not negative, amounts are positive."),
     Rule("field-maximum", ERROR, "field", "A value respects its field's maximum, e.g. a share is at most 100%."),
-    Rule("field-enum", ERROR, "field", "A value is one its field allows; units, qualifiers, stages and kinds come from these vocabularies."),
-    Rule("field-pattern", ERROR, "field", "A value matches its field's pattern (ids, country and currency codes, dates)."),
+    Rule("field-enum", ERROR, "field", "A value is one its field allows; units, qualifiers, stages and kinds come from these vocabularies, currencies from ISO 4217 (active codes, generated from pycountry)."),
+    Rule("field-pattern", ERROR, "field", "A value matches its field's pattern (ids, country codes, dates)."),
     Rule("field-length", ERROR, "field", "A text value respects its field's minimum and maximum length."),
     Rule("primary-key", ERROR, "field", "The primary key identifies one row."),
     Rule("foreign-key", ERROR, "cross-table", "Every reference (source_id, entity ids, parent_id) names an existing row.", check=check_foreign_keys),
@@ -55,7 +55,6 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("text-formula", ERROR, "row", "No text cell begins with =, +, - or @ (spreadsheet formula injection).", check=check_text_formula),
     Rule("text-whitespace", ERROR, "row", "No text cell has leading or trailing whitespace or a line break.", check=check_text_whitespace),
     Rule("text-control", ERROR, "row", "No text cell holds a control character (C0 other than tab and line breaks, DEL, C1) or a bidirectional override.", check=check_text_control),
-    Rule("currency-iso4217", ERROR, "row", "A currency is an active ISO 4217 code.", check=check_currency, needs=("investments",)),
     Rule("amount-currency", ERROR, "row", "An investment's amount comes with its currency.", check=check_amount_currency, needs=("investments",)),
     Rule("period-order", ERROR, "row", "A period does not end before it starts.", check=check_period_order, needs=("trade",)),
     Rule("qualifier-impossible", ERROR, "row", "A qualifier can hold for its value: nothing is over 100% or under zero.", check=check_qualifier),

@@ -1,17 +1,14 @@
-"""Row rules: each row on its own (currencies, amounts, periods, qualifiers, entity parents)."""
+"""Row rules: each row on its own (amounts and their currency, periods, qualifiers, entity parents).
+
+Which currency codes exist is a field rule: the Table Schema's enum, generated from pycountry
+(`publish.vocabularies`).
+"""
 from __future__ import annotations
 
 import polars as pl
 
 from rare_earth_supply.rules.base import Context, concat, hits, present
 from rare_earth_supply.rules.roles import FACT_TABLES, VALUE_COLUMN
-from rare_earth_supply.rules.vocabularies import ISO_4217
-
-
-def check_currency(ctx: Context) -> pl.DataFrame:
-    frame = ctx.frames["investments"]
-    return hits(frame, "investments", "currency", pl.col("currency").is_not_null() & ~pl.col("currency").is_in(sorted(ISO_4217)),
-                pl.col("currency"), pl.format("{} is not an ISO 4217 currency code", pl.col("currency")))
 
 
 def check_amount_currency(ctx: Context) -> pl.DataFrame:
