@@ -42,6 +42,17 @@ def _strings(where: str, value: dict, keys: tuple[str, ...]) -> None:
             _fail(where, f"{key!r} must be a string, got {type(value[key]).__name__}")
 
 
+def _named(where: str, items: list, kind: str):
+    """(item, name) for a list of objects that each need a non-empty string name."""
+    for position, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            _fail(where, f"{kind} {position} must be an object")
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            _fail(where, f"{kind} {position} has no name")
+        yield item, name
+
+
 def _list_of(where: str, value: dict, key: str, item: type) -> None:
     if key in value and not (isinstance(value[key], list) and all(isinstance(v, item) for v in value[key])):
         _fail(where, f"{key!r} must be a list of {'objects' if item is dict else 'strings'}")
@@ -67,12 +78,7 @@ def check_descriptor(descriptor: dict, where: str) -> None:
     if "version" in descriptor and not isinstance(descriptor["version"], str):
         _fail(where, "'version' must be a string")
     seen: set[str] = set()
-    for position, resource in enumerate(resources, start=1):
-        if not isinstance(resource, dict):
-            _fail(where, f"resource {position} must be an object")
-        name = resource.get("name")
-        if not isinstance(name, str) or not name:
-            _fail(where, f"resource {position} has no name")
+    for resource, name in _named(where, resources, "resource"):
         label = f"{where}: resource {name!r}"
         if not NAME.match(name):
             _fail(label, "a resource name uses lower-case letters, digits, '.', '_' and '-' only")
@@ -184,12 +190,7 @@ def check_schema(schema: object, table: str) -> None:
     if not isinstance(fields, list) or not fields:
         _fail(label, "'fields' must be a non-empty list")
     names: list[str] = []
-    for position, field in enumerate(fields, start=1):
-        if not isinstance(field, dict):
-            _fail(label, f"field {position} must be an object")
-        name = field.get("name")
-        if not isinstance(name, str) or not name:
-            _fail(label, f"field {position} has no name")
+    for field, name in _named(label, fields, "field"):
         where = f"{label}, field {name!r}"
         if name.startswith(RESERVED_PREFIX):
             _fail(where, f"names starting with {RESERVED_PREFIX!r} are reserved for the validator's own columns")
