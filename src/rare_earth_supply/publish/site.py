@@ -148,8 +148,8 @@ def home_page(package: Package, frames: dict[str, pl.DataFrame]) -> str:
         "## What it answers", "",
         f"{figures} figures from {frames['sources'].height} cited documents. Each figure is one row with its "
         "source, where in the source it stands, its qualifier and the wording the source used.", "", *answers, "",
-        f"Who and what they are about: [entities](tables/entities.md); where they come from: [sources](sources.md); "
-        f"what is known to be wrong or disputed: [errata](errata.md) and the [consistency report](report.md).", "",
+        "Who and what they are about: [entities](tables/entities.md); where they come from: [sources](sources.md); "
+        "what is known to be wrong or disputed: [errata](errata.md) and the [consistency report](report.md).", "",
         "## Install and load", "",
         "```console", "$ pip install rare-earth-supply", "```", "",
         "```python", "import rare_earth_supply as res", "reserves = res.load(\"reserves\")  # a typed polars DataFrame", "```", "",
