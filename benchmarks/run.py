@@ -131,6 +131,33 @@ def duplication(args) -> list[dict]:
     return rows
 
 
+# Where validation spends its time: the per-table read and field checks (threads, as validate runs them),
+# then each catalogue rule, timed in one process on one package.
+PROFILE = """
+import json, sys, time
+from concurrent.futures import ThreadPoolExecutor
+from rare_earth_supply import validate as v
+from rare_earth_supply.read.package import open_package
+from rare_earth_supply.rules import CATALOGUE, Context
+package = open_package(sys.argv[1]); schemas = package.schemas()
+start = time.perf_counter()
+with ThreadPoolExecutor() as pool:
+    checked = list(pool.map(lambda n: v.check_table(n, package.path(n), schemas[n]), package.names))
+phases = {"read, structure and field checks (all tables)": time.perf_counter() - start}
+context = Context({n: f for n, (f, _) in zip(package.names, checked) if f is not None}, schemas)
+for rule in CATALOGUE:
+    if rule.check is not None:
+        start = time.perf_counter(); rule.check(context); phases[rule.id] = time.perf_counter() - start
+print(json.dumps(phases))
+"""
+
+
+def profile(package: Path) -> dict:
+    """Seconds per phase of one validation of `package` (one process, so imports are not counted)."""
+    done = subprocess.run([PY, "-c", PROFILE, str(package)], capture_output=True, text=True, check=True)
+    return {"rows_per_fact_table": int(package.name.removeprefix("n")), "phases": json.loads(done.stdout)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
@@ -138,16 +165,23 @@ def main() -> None:
     parser.add_argument("--duplication", type=int, nargs="+", default=[10, 100, 1_000, 10_000, 100_000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--from-results", action="store_true", help="re-render BENCHMARKS.md from benchmarks/out/results.json")
+    parser.add_argument("--profile-only", action="store_true",
+                        help="only profile the largest synthetic package again, keeping the other saved results")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    if args.from_results:
+    if args.from_results or args.profile_only:
         saved = json.loads((OUT / "results.json").read_text())
+        if args.profile_only:
+            largest = max(r["rows_per_fact_table"] for r in saved["scaling"])
+            saved["profile"] = profile(OUT / f"n{largest}")
+            (OUT / "results.json").write_text(json.dumps(saved, indent=2))
     else:
         saved = {"scaling": scaling(args), "frictionless": versus_frictionless(args), "duplication": duplication(args),
                  "bundled": {"load": measure([PY, "-c", "import rare_earth_supply as r; r.load('reserves')"], max(5, args.repeats)),
                              "read": measure([PY, "-c", "import polars, rare_earth_supply.read.package as p; "
                                               "polars.read_csv(p.bundled_root() / 'data' / 'reserves.csv')"], max(5, args.repeats))},
                  "date": time.strftime("%Y-%m-%d"), "repeats": args.repeats}
+        saved["profile"] = profile(OUT / f"n{max(args.sizes)}")
         (OUT / "results.json").write_text(json.dumps(saved, indent=2))
     (ROOT / "BENCHMARKS.md").write_text(report(saved))
     print(f"wrote {ROOT / 'BENCHMARKS.md'}")
@@ -233,6 +267,18 @@ def report(saved: dict) -> str:
         lines.append(f"| synthetic, {r['rows_per_fact_table']:,} rows | {r['load']['seconds']:.3f} | {r['read_reserves']['seconds']:.3f} | "
                      f"{_ratio(r['load']['seconds'], r['read_reserves']['seconds'])} |")
     lines += [""] + targets(saved)
+    if "profile" in saved:
+        phases = saved["profile"]["phases"]
+        total = sum(phases.values())
+        lines += ["", f"## Where the time goes at {saved['profile']['rows_per_fact_table']:,} rows per fact table", "",
+                  "One validation timed phase by phase in one process (after imports; a separate run from the tables above). "
+                  "Phases under 1% of the total are left out. The first consistency rule (sources-disagree) also hashes "
+                  "every figure's subject, which the later ones (duplicate-figure among them) reuse.", "",
+                  "| phase | s | share |", "|---|---:|---:|"]
+        for name, seconds in sorted(phases.items(), key=lambda kv: -kv[1]):
+            if seconds >= total / 100:
+                lines.append(f"| {name} | {seconds:.2f} | {100 * seconds / total:.0f}% |")
+        lines.append(f"| all phases | {total:.2f} | 100% |")
     return "\n".join(lines) + "\n"
 
 
