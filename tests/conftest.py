@@ -1,6 +1,7 @@
 """Shared fixtures: the repository's package, and writable copies of it to break on purpose."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -100,32 +101,40 @@ def built_site(tmp_path_factory) -> Path:
     return out.resolve()
 
 
-@pytest.fixture(scope="session")
-def datasette_url(release_sqlite: Path):
-    """`rare-earth-supply serve --db` on a free port; yields the database's address, stops the server after."""
+@contextlib.contextmanager
+def serving(db: Path, log: Path):
+    """`rare-earth-supply serve --db` on a free port, its stderr into `log`; yields the database's address."""
     from rare_earth_supply.publish.serve import available
     if not available():
         pytest.skip("the data browser needs the browser extra: pip install -e '.[browser]'")
-    process = subprocess.Popen([sys.executable, "-m", "rare_earth_supply", "serve", "--db", str(release_sqlite), "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        first = process.stdout.readline()
-        assert first.startswith("Serving "), first + process.stderr.read()
-        url = first.split(" at ", 1)[1].split()[0]
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + ".json", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
+    with log.open("w", encoding="utf-8") as errors:
+        process = subprocess.Popen([sys.executable, "-m", "rare_earth_supply", "serve", "--db", str(db), "--port", "0"],
+                                   stdout=subprocess.PIPE, stderr=errors, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            first = process.stdout.readline()
+            assert first.startswith("Serving "), first + log.read_text(encoding="utf-8")
+            url = first.split(" at ", 1)[1].split()[0]
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(url + ".json", timeout=2).read()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or process.poll() is not None:
+                        raise
+                    time.sleep(0.2)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def datasette_url(release_sqlite: Path, tmp_path_factory):
+    """The data browser on the release of this checkout, for the whole session."""
+    with serving(release_sqlite, tmp_path_factory.mktemp("serve") / "stderr.log") as url:
+        yield url

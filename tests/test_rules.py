@@ -42,7 +42,14 @@ def _drop_timeline_expected(p):
     p.write("timeline", p.read("timeline").drop("expected"))
 
 
+def _script_homepage(p):
+    descriptor = json.loads((p.root / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["homepage"] = "javascript:alert(document.cookie)"
+    (p.root / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+
+
 MUTATIONS = {
+    "web-address": _script_homepage,
     "resource-hash": _tamper_after_stamping,
     "resource-missing": lambda p: p.csv("costs").unlink(),
     "csv-empty": lambda p: p.csv("costs").write_text(""),

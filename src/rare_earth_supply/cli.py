@@ -289,14 +289,17 @@ def build(
     since: Optional[str] = typer.Option(None, "--since", help="Previous release (a version such as 0.5.0, zip, directory or git ref): refuse a too-small version bump."),
     path: Optional[Path] = PathOption,
     version: Optional[str] = typer.Option(None, "--version", help="Rebuild a past release (e.g. 0.3.0) from the git history instead."),
+    force: bool = typer.Option(False, "--force", help="Replace a different release of the same version already in --out."),
 ) -> None:
-    """Validate, then write the release: zip with hashes, Parquet, SQLite, consistency report."""
+    """Validate, then write the release: zip with hashes, Parquet, SQLite, consistency report (all at once)."""
     from rare_earth_supply.release.build import build as run, rebuild
     with guard():
         if version and (path or since):
             raise UsageError("--version rebuilds a past release from history; it takes no --path or --since")
-        result = rebuild(version, out_dir) if version else run(open_package(path), out_dir, since)
-    for file in result.files:
+        result = rebuild(version, out_dir, force) if version else run(open_package(path), out_dir, since, force=force)
+    if result.unchanged:
+        out.print(f"{render.safe(out_dir)} already holds these {len(result.files)} files, byte for byte; nothing written")
+    for file in result.files if not result.unchanged else []:
         out.print(f"wrote {render.safe(file)}")
     if result.changelog:
         out.print(f"\nChanges since {render.safe(since)} (for CHANGELOG.md):\n")

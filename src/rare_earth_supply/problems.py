@@ -57,10 +57,23 @@ def problems_frame(problems: list[Problem]) -> pl.DataFrame:
     return pl.DataFrame([asdict(p) for p in problems], schema=REPORT_SCHEMA)
 
 
+VALUE_CHARS = 200  # a value quoted in a finding is cut here, with its length: a 10 MB cell is not copied whole
+MESSAGE_CHARS = 1000  # a message that quotes a value inside itself is cut here
+
+
+def cut(column: str, limit: int) -> pl.Expr:
+    """The column's text, or its first `limit` characters and how long it was."""
+    text, length = pl.col(column), pl.col(column).str.len_chars()
+    return (pl.when(length > limit)
+            .then(pl.concat_str(text.str.slice(0, limit), pl.lit("… ("), length.cast(pl.String), pl.lit(" characters)")))
+            .otherwise(text).alias(column))
+
+
 def conform(frame: pl.DataFrame) -> pl.DataFrame:
-    """A frame of findings in the report's columns, order and types (absent columns as null)."""
+    """A frame of findings in the report's columns, order and types (absent columns as null), long values cut."""
     missing = [pl.lit(None, dtype).alias(name) for name, dtype in REPORT_SCHEMA.items() if name not in frame.columns]
-    return frame.with_columns(missing).select(list(REPORT_SCHEMA)).cast(REPORT_SCHEMA)
+    frame = frame.with_columns(missing).select(list(REPORT_SCHEMA)).cast(REPORT_SCHEMA)
+    return frame.with_columns(cut("value", VALUE_CHARS), cut("message", MESSAGE_CHARS))
 
 
 class PackageError(Exception):

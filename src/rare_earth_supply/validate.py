@@ -113,7 +113,7 @@ def validate(path: str | Path | Package | None = None) -> Report:
             parts.append(changed)
         if frame is not None:
             frames[name] = frame
-    context = Context(frames, schemas)
+    context = Context(frames, schemas, package.descriptor, frozenset(RULES))
     for rule in CATALOGUE:
         if rule.check is None or any(t not in frames for t in rule.needs):
             continue

@@ -7,6 +7,7 @@ queries are written once here. `serve` writes this next to the database it serve
 from __future__ import annotations
 
 from rare_earth_supply.read.package import Package
+from rare_earth_supply.read.urls import is_web_address
 from rare_earth_supply.release.build import STATUS_DESCRIPTION, STATUS_FIELDS, STATUS_TABLE
 from rare_earth_supply.rules.roles import FACT_TABLES, VALUE_COLUMN, YEAR_COLUMNS
 
@@ -121,9 +122,9 @@ def datasette_metadata(package: Package, database: str) -> dict:
         "title": f"{d.get('title', d.get('name'))} — {package.version}",
         "description": d.get("description", ""),
         "license": licence.get("name", ""),
-        "license_url": licence.get("path", ""),
+        "license_url": licence.get("path", "") if is_web_address(licence.get("path")) else "",
         "source": f"{d.get('name')} {package.version} (datapackage.json)",
-        "source_url": d.get("homepage", ""),
+        "source_url": d.get("homepage", "") if is_web_address(d.get("homepage")) else "",
         "databases": {database: {
             "description": f"Release {package.version}: every table of the data package, its row status, and its metadata.",
             "tables": tables,

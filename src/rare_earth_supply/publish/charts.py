@@ -10,22 +10,12 @@ from pathlib import Path
 
 import polars as pl
 
+from rare_earth_supply.publish import timeseries
+from rare_earth_supply.publish.figure import caption as _caption, pyplot as _pyplot
+
 STAGE_ORDER = ["mining", "separation_refining", "processing", "metal_alloy", "magnets", "patents"]
 STAGE_LABEL = {"mining": "mining\n(output)", "separation_refining": "separation &\nrefining", "processing": "processing\n(market)",
                "metal_alloy": "metal &\nalloy", "magnets": "magnets", "patents": "purification\npatents"}
-
-
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 110, "font.size": 9, "svg.hashsalt": "rare-earth-supply"})
-    return plt
-
-
-def _caption(fig, sources: list[str]) -> None:
-    fig.text(0.01, 0.01, "Sources: " + ", ".join(sorted(set(sources))) + " (see docs/sources.md)",
-             fontsize=7, ha="left", va="bottom", wrap=True)
 
 
 def china_shares(tables: dict[str, pl.DataFrame]):
@@ -161,7 +151,6 @@ def investments(tables: dict[str, pl.DataFrame]):
 
 def all_charts() -> dict:
     """Every chart by file name: the snapshot charts here and the series charts of `timeseries`."""
-    from rare_earth_supply.publish import timeseries
     return {"china-shares": china_shares, "reserves-production": reserves_and_production, "investments": investments,
             **timeseries.CHARTS}
 

@@ -5,41 +5,31 @@ when the committed files differ from what this module produces.
 """
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
 import polars as pl
 
 from rare_earth_supply.publish import render
+from rare_earth_supply.publish.fields import fields_markdown
+from rare_earth_supply.publish.site import site_files
 from rare_earth_supply.read.files import confined, read_capped
 from rare_earth_supply.read.package import Package
+from rare_earth_supply.read.urls import is_web_address
 from rare_earth_supply.rules import catalogue_frame
 
 _BLOCK = re.compile(r"(<!-- (?P<name>[a-z-]+):start -->\n).*?(<!-- (?P=name):end -->)", re.S)
 
 
 def rules_markdown() -> str:
-    return render.markdown(catalogue_frame())
+    return render.markdown(catalogue_frame(), markup=True)
 
 
 def tables_markdown(package: Package, counts: dict[str, int]) -> str:
     rows = [{"table": f"`{n}`", "rows": counts[n], "one row is": package.resource(n).get("description", "")}
             for n in package.names]
-    return render.markdown(pl.DataFrame(rows))
-
-
-def _constraints(field: dict) -> str:
-    parts = []
-    for key, value in field.get("constraints", {}).items():
-        if value is True:
-            parts.append(key)
-        elif key == "enum":
-            parts.append("one of " + ", ".join(f"`{v}`" for v in value))
-        elif key == "pattern":
-            parts.append(f"pattern `{value}`")
-        else:
-            parts.append(f"{key} {value}")
-    return "; ".join(parts)
+    return render.markdown(pl.DataFrame(rows), markup=True)
 
 
 def statuses_section() -> list[str]:
@@ -71,10 +61,18 @@ def data_dictionary(package: Package, counts: dict[str, int]) -> str:
             ref = fk["reference"]
             out.append(f"- Foreign key: `{fk['fields']}` → `{ref.get('resource') or name}.{ref['fields']}`")
         out.append("")
-        fields = [{"field": f"`{f['name']}`", "type": f.get("type", "string"), "unit": f.get("unit", ""),
-                   "constraints": _constraints(f), "description": f.get("description", "")} for f in schema["fields"]]
-        out += [render.markdown(pl.DataFrame(fields)), ""]
+        out += [fields_markdown(schema), ""]
     return "\n".join(out + statuses_section())
+
+
+def _where(source: dict) -> str:
+    """A source's address as a link only when it is http(s); anything else is shown as text."""
+    url = source["url"] or ""
+    if is_web_address(url):
+        return f"<{html.escape(url)}>"
+    if url:
+        return render.inline(url) + " (not an http(s) address, so not a link)"
+    return f"`shared/sources/{source['file']}`" if source["file"] else "no address"
 
 
 def sources_page(package: Package) -> str:
@@ -87,18 +85,18 @@ def sources_page(package: Package) -> str:
     counts = cited.group_by("source_id", "table", maintain_order=True).agg(pl.len(), pl.col("id")).sort("table", maintain_order=True)
     out = [f"# Sources — {package.descriptor.get('title')} {package.version}", "",
            "Generated from `data/sources.csv` by `rare-earth-supply docs`; do not edit by hand.", ""]
+    text = render.inline
     for row in sources.iter_rows(named=True):
         mine = counts.filter(pl.col("source_id") == row["id"])
         contributes = ", ".join(f"{n} {t}" for t, n in mine.select("table", "len").iter_rows()) or "nothing yet"
-        where = f"<{row['url']}>" if row["url"] else (f"`shared/sources/{row['file']}`" if row["file"] else "no address")
         rows = [f"    - {t}: " + ", ".join(f"[{i}](tables/{t}.md#{i})" for i in ids) for t, ids in mine.select("table", "id").iter_rows()]
-        out += [f'<a id="{row["id"]}"></a>', "", f"## `{row['id']}` — {row['title_en']}", "",
-                f"- Original title: {row['title']}",
-                f"- Publisher: {row['publisher'] or 'not stated'}; published: {row['published'] or 'not stated'}; "
-                f"kind: {row['kind']}; language: {row['language']}",
-                f"- Where: {where}",
+        out += [f'<a id="{html.escape(row["id"])}"></a>', "", f"## `{row['id']}` — {text(row['title_en'])}", "",
+                f"- Original title: {text(row['title'])}",
+                f"- Publisher: {text(row['publisher'] or 'not stated')}; published: {text(row['published'] or 'not stated')}; "
+                f"kind: {text(row['kind'])}; language: {text(row['language'])}",
+                f"- Where: {_where(row)}",
                 f"- Contributes: {contributes} (rows)", *rows,
-                *( [f"- Note: {row['note']}"] if row["note"] else []), ""]
+                *( [f"- Note: {text(row['note'])}"] if row["note"] else []), ""]
     return "\n".join(out)
 
 
@@ -125,7 +123,6 @@ def generated_files(package: Package, root: Path) -> dict[Path, str]:
     counts = {n: read_table(package, n).height for n in package.names}
     readme = confined(root, root / "README.md", "README.md")
     from rare_earth_supply.release.cite import citation_cff
-    from rare_earth_supply.publish.site import site_files
     return {
         **metadata,
         root / "CITATION.cff": citation_cff(package),

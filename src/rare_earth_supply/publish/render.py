@@ -6,6 +6,7 @@ is plain text: a cell such as `[/bold]` is never read as rich markup, and contro
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 import sys
@@ -52,10 +53,33 @@ def rich_table(frame: pl.DataFrame, title: str | None = None, styles: dict[str, 
     return table
 
 
-def markdown(frame: pl.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table (pipes escaped, control characters shown escaped)."""
+# what Markdown (Python-Markdown and GFM alike) could read as a link, image, emphasis, code, heading,
+# attribute list or table cell; each is backslash-escaped in text that comes from the data
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#!|])")
+
+
+def no_html(text: object) -> str:
+    """Text with `<`, `>` and `&` as entities: no tag, comment or entity of its own reaches a page.
+
+    For metadata written as Markdown (schema descriptions use `code`): its Markdown stays, HTML does not."""
+    return html.escape(safe(text), quote=False)
+
+
+def inline(text: object) -> str:
+    """Data as literal text inside a Markdown page: no HTML, and no Markdown link, image or emphasis either
+    (a note holding `[x](javascript:...)` shows those characters, it never becomes a link)."""
+    return _MARKDOWN.sub(r"\\\1", no_html(text))
+
+
+def markdown(frame: pl.DataFrame, markup: bool = False) -> str:
+    """A GitHub-flavoured Markdown table; control characters shown escaped, never HTML from a cell.
+
+    Cells are data, shown literally (see `inline`), unless `markup` says the frame was written as
+    Markdown by this package (field names in `code`, links to table pages); then only HTML is escaped."""
     def esc(value: object) -> str:
-        return _cell(value).replace("|", "\\|")
+        if value is None:
+            return ""
+        return no_html(_cell(value)).replace("|", "\\|") if markup else inline(_cell(value))
     lines = ["| " + " | ".join(esc(c) for c in frame.columns) + " |", "|" + "---|" * len(frame.columns)]
     lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in frame.iter_rows()]
     return "\n".join(lines)
@@ -86,8 +110,22 @@ def write_json_array(frame: pl.DataFrame, out: IO[str]) -> None:
     out.write("]")
 
 
+FORMULA_START = r"^[=+\-@\t\r]"  # what a spreadsheet reads as a formula (OWASP's list)
+
+
+def formula_guarded(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells a spreadsheet would run as a formula, prefixed with `'` (shown, never run).
+
+    Only text columns: a negative number stays a number. Curated cells cannot start this way (rule
+    text-formula); what can is a finding quoting a bad cell, or a package that is not ours."""
+    texts = [c for c, t in frame.schema.items() if t == pl.String]
+    return frame.with_columns(pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+                              for c in texts)
+
+
 def write_csv(frame: pl.DataFrame, out: IO[str], escape: bool) -> None:
-    """CSV in batches; control characters escaped when the reader is a terminal."""
+    """CSV in batches, formula cells guarded; control characters escaped when the reader is a terminal."""
+    frame = formula_guarded(frame)
     for start in range(0, max(frame.height, 1), BATCH):
         text = frame.slice(start, BATCH).write_csv(include_header=start == 0)
         out.write(safe_lines(text) if escape else text)

@@ -83,13 +83,18 @@ def run(db: Path, metadata: Path, sock: socket.socket) -> None:
     import uvicorn
     from datasette.app import Datasette
 
+    from rare_earth_supply.publish.guard import Guard, allowed_hosts, quiet_datasette_errors
+    quiet_datasette_errors()
+    port = sock.getsockname()[1]
+
     async def main() -> None:
         ds = Datasette(immutables=[str(db)], metadata=json.loads(metadata.read_text(encoding="utf-8")), settings=SETTINGS)
         opened = ds.databases[next(n for n in ds.databases if n not in ("_internal", "_memory"))]
         ds.remove_database(opened.name)
         ds.add_database(opened, name=DATABASE)
         await ds.invoke_startup()
-        server = uvicorn.Server(uvicorn.Config(ds.app(), log_level="warning", lifespan="on"))
+        app = Guard(ds.app(), allowed_hosts(HOST, port))
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False))
         await server.serve(sockets=[sock])
 
     # uvicorn stops on SIGTERM, then raises it again: end as on Ctrl-C, so temporary files are removed

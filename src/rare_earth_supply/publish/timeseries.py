@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 
 from rare_earth_supply import status
-from rare_earth_supply.publish.charts import _caption, _pyplot
+from rare_earth_supply.publish.figure import caption as _caption, pyplot as _pyplot
 from rare_earth_supply.rules.consistency import computed_shares
 from rare_earth_supply.read.csvfile import LINE
 

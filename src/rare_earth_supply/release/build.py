@@ -1,7 +1,8 @@
 """Release artifacts: the data package as a zip (stamped with bytes and hashes), Parquet, SQLite.
 
-Everything is written into a staging directory first and moved into `dist/` only when all of it
-succeeded, so a failed build leaves nothing half-written. Two builds of the same commit with
+Everything is written into a fresh folder first, which then takes the place of `dist/` in one
+step (`release.place`), so a failed or killed build leaves the old release or the new one, never a
+mix, and a different release of the same version is not overwritten without `--force`. Two builds of the same commit with
 the same tools are byte-identical: zip entries are sorted and dated from the descriptor's
 `created`, Parquet and SQLite are written from the same frames in the same order, and the
 versions of the tools that wrote them are recorded in the release (`buildinfo.json`).
@@ -29,25 +30,15 @@ from rare_earth_supply.read.files import kind_of, read_capped
 from rare_earth_supply.read.package import DESCRIPTOR, Package
 from rare_earth_supply.release.diff import changelog_markdown, diff
 from rare_earth_supply.release.locate import opened
+from rare_earth_supply.release.place import carry_over, clean_leftovers, staging_folder, swap_into_place
 from rare_earth_supply.release.semver import BUMPS, parse
 from rare_earth_supply.release.stamp import dumps, stamped
 
 EXTRA_FILES = ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE", "LICENSE-DATA")
 MAX_EXTRA_BYTES = 20 * 2**20
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "year": "INTEGER", "number": "REAL", "date": "TEXT", "boolean": "INTEGER"}
-# Each fact row's status (see status.py), so SQL users and the data browser can ask which figure to use.
-STATUS_TABLE = "row_status"
-STATUS_DESCRIPTION = ("Which figure to use: the status of every fact row, derived from the data (preferred, single_source, "
-                      "corroborating, disputed, superseded, erroneous), as load(table, view='status') gives it.")
-STATUS_FIELDS = (
-    ("table", "The fact table the row belongs to."),
-    ("id", "The row's id in that table."),
-    ("status", "preferred, single_source, corroborating, disputed, superseded or erroneous."),
-    ("preferred_id", "The row to use for the same subject."),
-    ("superseded_by", "For a superseded row: the row of the latest edition of its series."),
-    ("corroborated_by", "Rows of independent sources that agree with this one, separated by '|'."),
-    ("contradicted_by", "Rows of independent sources that disagree with this one, separated by '|'."),
-)
+# re-exported: the data browser describes the status table with them
+from rare_earth_supply.release.derived import STATUS_DESCRIPTION, STATUS_FIELDS, STATUS_TABLE, Derived, derived_tables  # noqa: E402,F401
 
 
 class BuildError(Exception):
@@ -58,6 +49,7 @@ class BuildError(Exception):
 class BuildResult:
     files: list[Path]
     changelog: str | None  # the diff summary against --since, for CHANGELOG.md
+    unchanged: bool = False  # `out` already held these very bytes
 
 
 def tool_versions() -> dict[str, str]:
@@ -118,9 +110,10 @@ def write_zip(package: Package, target: Path, extras: dict[str, bytes]) -> None:
             archive.writestr(info, members[member], compresslevel=9)
 
 
-def parquet_metadata(package: Package, name: str, tools: dict[str, str]) -> dict[str, str]:
-    """Key-value metadata that makes one Parquet file self-describing."""
-    resource = package.resource(name)
+def parquet_metadata(package: Package, name: str, tools: dict[str, str], view: Derived | None = None) -> dict[str, str]:
+    """Key-value metadata that makes one Parquet file self-describing (a derived view's too)."""
+    resource = package.resource(name) if view is None else {"title": view.title, "description": view.description}
+    schema = package.schema(name) if view is None else view.schema
     return {
         "rare_earth_supply.dataset": str(package.descriptor.get("name", "")),
         "rare_earth_supply.version": package.version,
@@ -130,38 +123,25 @@ def parquet_metadata(package: Package, name: str, tools: dict[str, str]) -> dict
         "rare_earth_supply.title": str(resource.get("title", "")),
         "rare_earth_supply.description": str(resource.get("description", "")),
         "rare_earth_supply.license": json.dumps(package.descriptor.get("licenses", []), ensure_ascii=False),
-        "frictionless.table_schema": json.dumps(package.schema(name), ensure_ascii=False),
+        "frictionless.table_schema": json.dumps(schema, ensure_ascii=False),
         "rare_earth_supply.tools": json.dumps(tools, sort_keys=True),
+        **({"rare_earth_supply.view": f"derived from the curated tables: {view.description}"} if view is not None else {}),
     }
 
 
-def views(frames: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
-    """Every fact row's status (one table), and each fact table's preferred view (one row per subject)."""
-    from rare_earth_supply import status
-    tables = status.fact_tables(frames)
-    statuses = [status.annotate(frames, t).select(
-        pl.lit(t).alias("table"), "id", "status", "preferred_id", "superseded_by",
-        *[pl.when(pl.col(c).list.len() > 0).then(pl.col(c).list.join("|")).alias(c) for c in ("corroborated_by", "contradicted_by")])
-        for t in tables]
-    lists = pl.col(pl.List(pl.String))
-    preferred = {t: status.preferred(frames, t).with_columns(pl.when(lists.list.len() > 0).then(lists.list.join("|"))) for t in tables}
-    schema = {"table": pl.String, "id": pl.String, "status": pl.String, "preferred_id": pl.String, "superseded_by": pl.String,
-              "corroborated_by": pl.String, "contradicted_by": pl.String}
-    return (pl.concat(statuses) if statuses else pl.DataFrame(schema=schema)), preferred
-
-
 def write_parquet(package: Package, frames: dict[str, pl.DataFrame], directory: Path, tools: dict[str, str],
-                  preferred: dict[str, pl.DataFrame]) -> list[Path]:
+                  derived: list[Derived]) -> list[Path]:
+    """One Parquet file per curated table and per derived view, each carrying its Table Schema and the release's metadata."""
     paths = []
     for name, frame in frames.items():
         path = directory / f"rare-earth-supply-{package.version}-{name}.parquet"
         frame.write_parquet(path, compression="zstd", compression_level=9, statistics=False,
                             metadata=parquet_metadata(package, name, tools))
         paths.append(path)
-    for name, frame in preferred.items():
-        path = directory / f"rare-earth-supply-{package.version}-{name}-preferred.parquet"
-        metadata = parquet_metadata(package, name, tools) | {"rare_earth_supply.view": "preferred: one row per subject, with its status"}
-        frame.write_parquet(path, compression="zstd", compression_level=9, statistics=False, metadata=metadata)
+    for view in (d for d in derived if d.parquet):
+        path = directory / f"rare-earth-supply-{package.version}-{view.file_stem}.parquet"
+        metadata = parquet_metadata(package, view.name, tools, view)
+        view.frame.write_parquet(path, compression="zstd", compression_level=9, statistics=False, metadata=metadata)
         paths.append(path)
     return paths
 
@@ -220,14 +200,8 @@ def create_statements(package: Package) -> list[str]:
 def _metadata_rows(package: Package) -> tuple[list[tuple], list[tuple]]:
     tables = [(n, package.resource(n).get("title", ""), package.resource(n).get("description", ""),
                package.resource(n).get("path", "")) for n in package.names]
-    fields = [(n, position, f["name"], f.get("type", "string"), f.get("title", ""), f.get("description", ""), f.get("unit"),
-               json.dumps(f.get("constraints", {}), ensure_ascii=False))
-              for n in package.names for position, f in enumerate(package.schema(n)["fields"], start=1)]
+    fields = [row for n in package.names for row in _field_rows(n, package.schema(n))]
     return tables, fields
-
-
-def _sql_type(dtype: pl.DataType) -> str:
-    return "INTEGER" if dtype.is_integer() or dtype == pl.Boolean else "REAL" if dtype.is_float() else "TEXT"
 
 
 def _insert(connection: sqlite3.Connection, name: str, frame: pl.DataFrame) -> None:
@@ -235,19 +209,24 @@ def _insert(connection: sqlite3.Connection, name: str, frame: pl.DataFrame) -> N
     connection.executemany(f"INSERT INTO {_quote(name)} VALUES ({', '.join('?' * frame.width)})", text.iter_rows())
 
 
-def _describe_views(connection: sqlite3.Connection, preferred: dict[str, pl.DataFrame]) -> None:
-    """Describe the status table and the preferred views in `_tables`/`_fields`, as the data tables are."""
-    connection.execute('INSERT INTO "_tables" VALUES (?, ?, ?, ?)', (STATUS_TABLE, "Row status", STATUS_DESCRIPTION, ""))
-    connection.executemany('INSERT INTO "_fields" VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-                           [(STATUS_TABLE, i, name, "string", "", text, None, "{}") for i, (name, text) in enumerate(STATUS_FIELDS, 1)])
-    connection.executemany('INSERT INTO "_tables" VALUES (?, ?, ?, ?)', [
-        (f"{name}_preferred", f"{name}, preferred view",
-         f"One row per subject of {name}: the figure to use, with its status (load('{name}', view='preferred')).", "")
-        for name in preferred])
+def _field_rows(name: str, schema: dict) -> list[tuple]:
+    return [(name, position, f["name"], f.get("type", "string"), f.get("title", ""), f.get("description", ""), f.get("unit"),
+             json.dumps(f.get("constraints", {}), ensure_ascii=False)) for position, f in enumerate(schema["fields"], start=1)]
+
+
+def _write_derived(connection: sqlite3.Connection, view: Derived) -> None:
+    """A derived table with its columns typed from its Table Schema, described in `_tables` and `_fields`."""
+    columns = [f"{_quote(f['name'])} {SQL_TYPES[f.get('type', 'string')]}" for f in view.schema["fields"]]
+    if view.schema.get("primaryKey"):
+        columns.append(f"PRIMARY KEY ({', '.join(map(_quote, view.schema['primaryKey']))})")
+    connection.execute(f"CREATE TABLE {_quote(view.name)} ({', '.join(columns)}) STRICT")
+    _insert(connection, view.name, view.frame)
+    connection.execute('INSERT INTO "_tables" VALUES (?, ?, ?, ?)', (view.name, view.title, view.description, ""))
+    connection.executemany('INSERT INTO "_fields" VALUES (?, ?, ?, ?, ?, ?, ?, ?)', _field_rows(view.name, view.schema))
 
 
 def write_sqlite(package: Package, frames: dict[str, pl.DataFrame], target: Path, tools: dict[str, str],
-                 statuses: pl.DataFrame, preferred: dict[str, pl.DataFrame]) -> None:
+                 derived: list[Derived]) -> None:
     connection = sqlite3.connect(target)
     try:
         connection.execute("PRAGMA foreign_keys = ON")
@@ -269,15 +248,8 @@ def write_sqlite(package: Package, frames: dict[str, pl.DataFrame], target: Path
             connection.executemany('INSERT INTO "_fields" VALUES (?, ?, ?, ?, ?, ?, ?, ?)', fields)
             for name, frame in frames.items():
                 _insert(connection, name, frame)
-            # statuses of every fact row, and one table per preferred view (one row per subject)
-            columns = ", ".join(f"{_quote(name)} TEXT" + (" NOT NULL" if name in ("table", "id", "status") else "") for name, _ in STATUS_FIELDS)
-            connection.execute(f'CREATE TABLE {_quote(STATUS_TABLE)} ({columns}, PRIMARY KEY ("table", "id")) STRICT')
-            _insert(connection, STATUS_TABLE, statuses)
-            for name, frame in preferred.items():
-                columns = ", ".join(f"{_quote(c)} {_sql_type(d)}" for c, d in frame.schema.items())
-                connection.execute(f"CREATE TABLE {_quote(name + '_preferred')} ({columns}) STRICT")
-                _insert(connection, f"{name}_preferred", frame)
-            _describe_views(connection, preferred)
+            for view in derived:  # row status, preferred views and computed views, described like the rest
+                _write_derived(connection, view)
         connection.execute("VACUUM")
     finally:
         connection.close()
@@ -298,11 +270,10 @@ def check_bump(package: Package, since: str) -> str:
     return changelog_markdown(change)
 
 
-def _names(version: str, tables: list[str]) -> list[str]:
-    from rare_earth_supply.status import FACT_TABLES
+def _names(version: str, tables: list[str], derived: list[Derived]) -> list[str]:
     base = f"rare-earth-supply-{version}"
     return [f"{base}.zip", f"{base}.sqlite", f"{base}-report.md", f"{base}-buildinfo.json",
-            *[f"{base}-{t}.parquet" for t in tables], *[f"{base}-{t}-preferred.parquet" for t in tables if t in FACT_TABLES],
+            *[f"{base}-{t}.parquet" for t in tables], *[f"{base}-{d.file_stem}.parquet" for d in derived if d.parquet],
             f"{base}.sha256"]
 
 
@@ -316,8 +287,10 @@ def _check_out(out: Path, names: list[str]) -> None:
             raise BuildError(f"{target} exists and is not a regular file; remove it or choose another --out")
 
 
-def build(package: Package, out: Path, since: str | None = None, *, check: bool = True) -> BuildResult:
-    """Validate, check the version bump, and write the release artifacts into `out` atomically.
+def build(package: Package, out: Path, since: str | None = None, *, check: bool = True, force: bool = False) -> BuildResult:
+    """Validate, check the version bump, and write the release artifacts into `out` all at once (see `place`).
+
+    A different release of the same version already in `out` is replaced only with `force`.
 
     `check=False` rebuilds a past release as it was: today's rules may find what they could not
     then, so findings go into the release's report instead of stopping the build."""
@@ -337,37 +310,58 @@ def build(package: Package, out: Path, since: str | None = None, *, check: bool 
                          "add or update errata, then run `rare-earth-supply validate --strict`")
     changelog = check_bump(package, since) if since else None
     version, tools = package.version, tool_versions()
-    names = _names(version, list(report.frames))
+    derived = derived_tables(package, report.frames)
+    names = _names(version, list(report.frames), derived)
     _check_out(out, names)
-    out.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".build-", dir=out))
-    moved: list[Path] = []
+    clean_leftovers(out)
+    stage = staging_folder(out)
     try:
         frames = report.frames
-        statuses, preferred = views(frames)
         written = [stage / names[0], stage / names[1], stage / names[2], stage / names[3]]
         write_zip(package, written[0], extras)
-        write_sqlite(package, frames, written[1], tools, statuses, preferred)
+        write_sqlite(package, frames, written[1], tools, derived)
         written[2].write_text(report_markdown(report), encoding="utf-8")
         written[3].write_text(json.dumps({"version": version, "tools": tools, "byte_identical_for": "these tool versions"},
                                          indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        written += write_parquet(package, frames, stage, tools, preferred)
+        written += write_parquet(package, frames, stage, tools, derived)
         sums = stage / names[-1]
         sums.write_text(sha256sums(written), encoding="utf-8")
         written.append(sums)
-        for path in written:
-            os.replace(path, out / path.name)
-            moved.append(out / path.name)
-        return BuildResult(moved, changelog)
-    except BaseException:
-        for path in moved:  # all or nothing
-            path.unlink(missing_ok=True)
-        raise
+        old = _existing_release(out, names)
+        if old is not None and old == sums.read_text(encoding="utf-8"):
+            return BuildResult([out / p.name for p in written], changelog, unchanged=True)  # the same bytes: nothing to move
+        if old is not None and not force:
+            raise BuildError(f"{out} already holds release {version} with other contents; a release is not overwritten "
+                             "silently: bump the version, choose another --out, or pass --force to replace it")
+        replaced = set(names) | _listed(old)
+        carry_over(out, stage, replaced)
+        os.chmod(stage, out.stat().st_mode & 0o7777 if out.is_dir() else 0o777 & ~_umask())
+        swap_into_place(stage, out)  # one step: the old folder or the new one, never a mix
+        return BuildResult([out / p.name for p in written], changelog)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def rebuild(version: str, out: Path) -> BuildResult:
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _existing_release(out: Path, names: list[str]) -> str | None:
+    """The `.sha256` listing of the release of this version already in `out`; '' when its files are there without one."""
+    sums = out / names[-1]
+    if sums.is_file():
+        return sums.read_text(encoding="utf-8")
+    return "" if any((out / name).exists() for name in names) else None
+
+
+def _listed(sums: str | None) -> set[str]:
+    """The file names a `.sha256` listing names (an old release's files, to be replaced with it)."""
+    return {line.split("  ", 1)[1] for line in (sums or "").splitlines() if "  " in line}
+
+
+def rebuild(version: str, out: Path, force: bool = False) -> BuildResult:
     """The release files of a past version, rebuilt from the git history alone (no tag needed).
 
     The commit that declared the version gives the package and the files a release carries;
@@ -379,4 +373,4 @@ def rebuild(version: str, out: Path) -> BuildResult:
     release = history.release_of(repo, version)
     with tempfile.TemporaryDirectory(prefix="rare-earth-supply-release-") as tmp:
         history.export_release(repo, release.commit, Path(tmp), EXTRA_FILES)
-        return build(open_package(tmp), out, check=False)
+        return build(open_package(tmp), out, check=False, force=force)

@@ -47,6 +47,9 @@ def check_duplicate_figures(ctx: Context) -> pl.DataFrame:
 
 
 def check_uncited_sources(ctx: Context) -> pl.DataFrame:
-    cited = pl.concat([ctx.frames[t].select(pl.col("source_id").unique()) for t in present(ctx, FACT_TABLES)]).unique()
+    cited = [ctx.frames[t].select(pl.col("source_id").unique()) for t in present(ctx, FACT_TABLES)]
+    if "errata" in ctx.frames and "evidence" in ctx.frames["errata"].columns:  # a copy an erratum rests on is cited by it
+        cited.append(ctx.frames["errata"].select(pl.col("evidence").str.split("|").explode().drop_nulls().alias("source_id")))
+    cited = pl.concat(cited).unique()
     unused = ctx.frames["sources"].join(cited.rename({"source_id": "id"}), on="id", how="anti")
     return hits(unused, "sources", "id", pl.lit(True), pl.col("id"), pl.lit("no row of any fact table cites this source"))

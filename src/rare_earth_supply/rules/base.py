@@ -22,10 +22,12 @@ HIT_SCHEMA = {"table": pl.String, "row_id": pl.String, "line": pl.Int64, "column
 
 @dataclass(frozen=True)
 class Context:
-    """Typed frames (each with its `_line` column) of the readable tables, and every table's Table Schema."""
+    """Typed frames (each with its `_line` column) of the readable tables, every table's Table Schema, the descriptor."""
 
     frames: dict[str, pl.DataFrame]
     schemas: dict[str, dict]
+    descriptor: dict = field(default_factory=dict)  # the package descriptor, for rules on its own properties
+    rule_ids: frozenset[str] = frozenset()  # every catalogued rule (errata name them); given by the catalogue's user
     cache: dict = field(default_factory=dict, compare=False)  # work several rules share, done once per validation
 
 

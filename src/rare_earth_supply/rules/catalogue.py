@@ -22,6 +22,7 @@ from rare_earth_supply.rules.rows import (
 from rare_earth_supply.rules.measures import check_elements, check_measure_sequence
 from rare_earth_supply.rules.quotas import check_quota_batches, check_quota_scopes
 from rare_earth_supply.rules.text import check_text_control, check_text_formula, check_text_whitespace
+from rare_earth_supply.rules.urls import check_web_addresses
 
 __all__ = ["CATALOGUE", "RULES", "Context", "Rule", "catalogue_frame"]
 
@@ -55,6 +56,7 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("text-formula", ERROR, "row", "No text cell begins with =, +, - or @ (spreadsheet formula injection).", check=check_text_formula),
     Rule("text-whitespace", ERROR, "row", "No text cell has leading or trailing whitespace or a line break.", check=check_text_whitespace),
     Rule("text-control", ERROR, "row", "No text cell holds a control character (C0 other than tab and line breaks, DEL, C1) or a bidirectional override.", check=check_text_control),
+    Rule("web-address", ERROR, "row", "An address that becomes a link is http(s): a source's url and the descriptor's homepage, and any licence, source or contributor path that is an address rather than a relative file path.", check=check_web_addresses),
     Rule("amount-currency", ERROR, "row", "An investment's amount comes with its currency.", check=check_amount_currency, needs=("investments",)),
     Rule("period-order", ERROR, "row", "A period does not end before it starts.", check=check_period_order, needs=("trade",)),
     Rule("qualifier-impossible", ERROR, "row", "A qualifier can hold for its value: nothing is over 100% or under zero.", check=check_qualifier),
@@ -89,7 +91,7 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("rule-skipped", WARNING, "release", "Every rule runs: a rule that cannot, because a table lacks a column it reads (an older or foreign package), is named rather than silently left out."),
     Rule("erratum-lapsed", WARNING, "release", "An open erratum still vouches for the figures it was written about: a named row whose figure changed (its fingerprint differs) lapses the erratum until it is reviewed. A lapsed erratum acknowledges nothing and fails the release check."),
     Rule("erratum-stale", WARNING, "release", "Every open erratum still describes a problem: its rule still warns on its rows, or its rows still exist. A stale erratum fails the release check."),
-    Rule("source-uncited", WARNING, "cross-table", "Every source is cited by at least one row.", check=check_uncited_sources, needs=("sources",)),
+    Rule("source-uncited", WARNING, "cross-table", "Every source is cited by at least one row, or named as evidence by an erratum.", check=check_uncited_sources, needs=("sources",)),
 )
 
 RULES = {rule.id: rule for rule in CATALOGUE}

@@ -181,7 +181,6 @@ def check_countries_within_world(ctx: Context) -> pl.DataFrame:
 
 def check_errata_references(ctx: Context) -> pl.DataFrame:
     """An erratum names an existing table, existing rows of it, a catalogued rule and existing sources."""
-    from rare_earth_supply.rules.catalogue import RULES  # the catalogue imports this module
     from rare_earth_supply.rules.errata import existing
     errata = ctx.frames["errata"]
     related = pl.col("related_ids") if "related_ids" in errata.columns else pl.lit(None, pl.String)
@@ -196,7 +195,7 @@ def check_errata_references(ctx: Context) -> pl.DataFrame:
         hits(errata, "errata", "table", ~pl.col("table").is_in(sorted(ctx.schemas)), pl.col("table"), pl.format("no table {}", pl.col("table"))),
         hits(missing_rows.filter(pl.col("table").is_in(sorted(ctx.frames))), "errata", "row_ids", pl.lit(True), pl.col("_row").list.join("|"),
              pl.format("no row(s) {} in {}", pl.col("_row").list.join(", "), pl.col("table"))),
-        hits(errata, "errata", "rule", pl.col("rule").is_not_null() & ~pl.col("rule").is_in(sorted(RULES)), pl.col("rule"),
+        hits(errata, "errata", "rule", pl.col("rule").is_not_null() & ~pl.col("rule").is_in(sorted(ctx.rule_ids)), pl.col("rule"),
              pl.format("no rule {} in the catalogue", pl.col("rule"))),
         hits(missing_sources, "errata", "evidence", pl.lit(True), pl.col("_source").list.join("|"),
              pl.format("no source(s) {}", pl.col("_source").list.join(", "))),
