@@ -18,7 +18,7 @@ from rare_earth_supply.validate import validate
 from conftest import ROOT
 
 runner = CliRunner()
-CONFLICT = dict(id="res-900", entity_id="us", scope="total", quantity="3000000", unit="t_reo", qualifier="eq",
+CONFLICT = dict(id="res-900", entity_id="us", as_of="2025", scope="total", quantity="3000000", unit="t_reo", qualifier="eq",
                 as_reported="3 million tons", source_id="news-000", locator="[3]")
 
 

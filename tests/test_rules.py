@@ -42,6 +42,15 @@ def _drop_timeline_expected(p):
     p.write("timeline", p.read("timeline").drop("expected"))
 
 
+def _row(p, source: str, entity: str) -> str:
+    frame = p.read("reserves")
+    return frame.filter((pl.col("source_id") == source) & (pl.col("entity_id") == entity) & pl.col("classification").is_null())["id"][0]
+
+
+def _world_row(p, source: str) -> str:
+    return _row(p, source, "world")
+
+
 def _script_homepage(p):
     descriptor = json.loads((p.root / "datapackage.json").read_text(encoding="utf-8"))
     descriptor["homepage"] = "javascript:alert(document.cookie)"
@@ -50,6 +59,7 @@ def _script_homepage(p):
 
 MUTATIONS = {
     "web-address": _script_homepage,
+    "country-within-world": lambda p: p.set("reserves", _row(p, "usgs-mcs-2023", "vn"), "quantity", "140000000"),
     "resource-hash": _tamper_after_stamping,
     "resource-missing": lambda p: p.csv("costs").unlink(),
     "csv-empty": lambda p: p.csv("costs").write_text(""),
@@ -87,11 +97,10 @@ MUTATIONS = {
                                     share_pct="20", qualifier="eq", as_reported="20%", source_id="news-000", locator="[3]"),
     # MP's own 2024 figure for its mine, made larger than the U.S. output (no erratum names the row)
     "facility-within-country": lambda p: p.set("production", "prod-079", "quantity", "2000000"),
-    # news-003 gives China "thousands of millions" of tonnes: more than a 100 Mt world total
-    "countries-within-world": lambda p: p.append("reserves", id="res-900", entity_id="world", scope="total", quantity="110000000",
-                                                 unit="t_reo", qualifier="eq", as_reported="x", source_id="news-003", locator="[3]"),
+    # the 2023 edition's countries add to some 126 Mt: a world total of 100 Mt is below them, though above each one
+    "countries-within-world": lambda p: p.set("reserves", _world_row(p, "usgs-mcs-2023"), "quantity", "100000000"),
     "share-stated-vs-computed": lambda p: p.set("production", "prod-079", "share_of_world_pct", "5"),
-    "sources-disagree": lambda p: p.append("reserves", id="res-900", entity_id="us", scope="total", quantity="3000000",
+    "sources-disagree": lambda p: p.append("reserves", id="res-900", entity_id="us", as_of="2025", scope="total", quantity="3000000",
                                            unit="t_reo", qualifier="eq", as_reported="3 million tons", source_id="news-000", locator="[3]"),
     "errata-references": lambda p: p.set("errata", "err-010", "row_ids", "cost-099"),
     # the news share is corrected to what the world total gives, so err-005 describes nothing any more
@@ -111,7 +120,7 @@ MUTATIONS = {
                                               action="introduce", title_en="Controls on two elements", elements="Dy|Xx",
                                               source_id="news-002", locator="[3]"),
     # the India reserve figure of MCS 2025 entered a second time under a new id
-    "duplicate-figure": lambda p: p.append("reserves", id="res-900", entity_id="in", scope="total", quantity="6900000", unit="t_reo",
+    "duplicate-figure": lambda p: p.append("reserves", id="res-900", entity_id="in", as_of="2025", scope="total", quantity="6900000", unit="t_reo",
                                            qualifier="eq", as_reported="6,900,000 t", source_id="usgs-mcs-2025", locator="World mine production and reserves table, India, reserves"),
     "rule-skipped": _drop_timeline_expected,
     "source-uncited": lambda p: p.append("sources", id="news-999", title="t", title_en="t", language="en", kind="news_summary"),

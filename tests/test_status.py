@@ -30,17 +30,19 @@ def test_the_preferred_view_has_one_row_per_subject(table):
     assert set(stated["status"]) <= {"preferred", "single_source", "disputed", "superseded", "erroneous"}
 
 
-def test_china_reserves_prefer_the_latest_usgs_edition_and_the_mistranslation_is_erroneous():
+def test_china_reserves_are_one_figure_per_year_and_the_mistranslation_is_erroneous():
+    """Each edition dates its reserves (as_of), so the preferred view keeps one China figure per year."""
     status = res.load("reserves", view="status").filter(pl.col("entity_id") == "cn", pl.col("classification").is_null())
     by_id = {r["id"]: r for r in status.iter_rows(named=True)}
     assert by_id["res-003"]["status"] == "erroneous" and by_id["res-003"]["quantity"] == 1_000_000_000
     preferred = res.load("reserves", view="preferred").filter(pl.col("entity_id") == "cn", pl.col("classification").is_null())
-    assert preferred.height == 1
-    row = preferred.row(0, named=True)
-    assert (row["source_id"], row["quantity"]) == ("usgs-mcs-2026", 44_000_000)
-    older = status.filter(pl.col("source_id").str.starts_with("usgs-mcs"), pl.col("id") != row["id"])
-    assert set(older["status"]) == {"superseded"} and set(older["superseded_by"]) == {row["id"]}
-    assert row["id"] in by_id["res-003"]["contradicted_by"]
+    assert preferred["as_of"].is_duplicated().sum() == 0 and preferred["as_of"].null_count() == 0
+    latest = preferred.filter(pl.col("as_of") == preferred["as_of"].max()).row(0, named=True)
+    assert (latest["source_id"], latest["quantity"]) == ("usgs-mcs-2026", 44_000_000)
+    same_year = by_id["res-003"]["as_of"]  # news-003 was published in 2025: the USGS edition of 2025 speaks to the same year
+    usgs = preferred.filter(pl.col("as_of") == same_year).row(0, named=True)
+    assert usgs["source_id"] == "usgs-mcs-2025" and usgs["id"] in by_id["res-003"]["contradicted_by"]
+    assert {r["status"] for r in status.iter_rows(named=True) if r["source_id"].startswith("usgs-mcs")} <= {"preferred", "single_source"}
 
 
 def test_production_pivots_by_country_and_year_from_the_preferred_view():
@@ -68,8 +70,8 @@ def test_news_figures_with_source_errors_point_at_the_primary_record():
 def test_a_news_figure_that_contradicts_the_statistics_is_disputed_and_the_statistics_stay_preferred():
     status = res.load("reserves", view="status").filter(pl.col("entity_id") == "us")
     by_id = {r["id"]: r for r in status.iter_rows(named=True)}
-    assert by_id["res-002"]["status"] == "disputed"  # news-003's 1.5 Mt
-    assert by_id["res-032"]["status"] == "preferred" and "res-002" in by_id["res-032"]["contradicted_by"]
+    assert by_id["res-002"]["status"] == "disputed"  # news-003's 1.5 Mt, of 2025
+    assert by_id["res-004"]["status"] == "preferred" and "res-002" in by_id["res-004"]["contradicted_by"]  # MCS 2025
 
 
 def test_quota_totals_no_source_states_are_derived_from_the_batches_and_marked_so():
@@ -99,8 +101,8 @@ def test_statuses_follow_the_data_when_a_later_edition_arrives(package_copy):
     """A new edition of the series supersedes the older rows without anyone typing a status."""
     package_copy.append("sources", id="usgs-mcs-2099", title="t", title_en="t", language="en", kind="statistics", series="usgs-mcs",
                         year="2099")
-    package_copy.append("reserves", id="res-900", entity_id="cn", scope="total", quantity="44000000", unit="t_reo", qualifier="eq",
-                        as_reported="44,000,000 t", source_id="usgs-mcs-2099", locator="World table, China, reserves")
+    package_copy.append("reserves", id="res-900", entity_id="cn", as_of="2026", scope="total", quantity="44000000", unit="t_reo", qualifier="eq",
+                        as_reported="44,000,000 t", source_id="usgs-mcs-2099", locator="World table, China, reserves")  # a revision of 2026
     status = res.load("reserves", path=package_copy.root, view="status", verify=False).filter(pl.col("entity_id") == "cn")
     assert status.filter(pl.col("id") == "res-037")["status"].to_list() == ["superseded"]
     assert status.filter(pl.col("id") == "res-037")["superseded_by"].to_list() == ["res-900"]

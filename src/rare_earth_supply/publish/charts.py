@@ -70,9 +70,9 @@ def china_shares(tables: dict[str, pl.DataFrame]):
 
 
 def _computed_china_mining_share(tables: dict[str, pl.DataFrame]) -> tuple[float, int, str] | None:
-    """China's share of world mine production in the latest year of the latest USGS edition."""
+    """China's share of world mine production in the latest year of the latest edition of the USGS summaries."""
     production = tables["production"].filter(pl.col("product") == "reo_in_concentrate", pl.col("unit") == "t_reo",
-                                             pl.col("source_id").str.starts_with("usgs"))
+                                             pl.col("source_id").str.starts_with("usgs-mcs"))
     if production.is_empty():
         return None
     source = production["source_id"].max()

@@ -16,7 +16,7 @@ from rare_earth_supply.rules.agreement import (
 from rare_earth_supply.rules.base import Context, Rule
 from rare_earth_supply.rules.cross_table import (
     ROUNDING_TOLERANCE, SHARE_SUM_TOLERANCE_PP, check_countries_within_world, check_entity_roles, check_errata_references,
-    check_event_after_source, check_facility_within_country, check_foreign_keys, check_locator, check_share_sum)
+    check_country_within_world, check_event_after_source, check_facility_within_country, check_foreign_keys, check_locator, check_share_sum)
 from rare_earth_supply.rules.rows import (
     check_amount_currency, check_entity_parent, check_period_order, check_qualifier)
 from rare_earth_supply.rules.measures import check_elements, check_measure_sequence
@@ -71,6 +71,8 @@ CATALOGUE: tuple[Rule, ...] = (
          f"{ROUNDING_TOLERANCE:.0%} of the country figure (rounded estimates)", check_facility_within_country, ("entities",)),
     Rule("countries-within-world", ERROR, "cross-table", "Within one source, the countries' quantities of a year add to no more than that source's world total.",
          f"{ROUNDING_TOLERANCE:.0%} of the world total ({consistency.APPROX_TOLERANCE:.0%} where it is approximate)", check_countries_within_world, ("entities",)),
+    Rule("country-within-world", ERROR, "cross-table", "A country's reserves or output do not exceed the world total of the same source for the same as_of or year, scope or product and unit.",
+         f"{ROUNDING_TOLERANCE:.0%} of the world total ({consistency.APPROX_TOLERANCE:.0%} where either is approximate)", check_country_within_world, ("entities",)),
     # warnings
     Rule("share-stated-vs-computed", WARNING, "cross-table", "A stated share of world agrees with quantity ÷ world total for the same year (every world total of that year, compared through the smallest and largest); a stated share of mining with a year agrees with the shares computed from the production statistics.",
          f"{consistency.SHARE_TOLERANCE_PP:g} percentage point", check_share_vs_computed, ("entities",)),

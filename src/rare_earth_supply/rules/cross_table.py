@@ -169,13 +169,38 @@ def check_countries_within_world(ctx: Context) -> pl.DataFrame:
         if world.is_empty():
             continue
         country_sum = (frame.filter(pl.col("entity_id").is_in(countries)).group_by(group)
-                       .agg(bounds.lower("quantity").sum().alias("_countries"), pl.len().alias("_n")))
+                       .agg(bounds.lower("quantity").sum().alias("_countries"), bounds.lower("quantity").max().alias("_largest"),
+                            pl.len().alias("_n")))
         world = world.join(country_sum, on=group, nulls_equal=True)
         tolerance = pl.when(pl.col("qualifier") == "approx").then(consistency.APPROX_TOLERANCE).otherwise(ROUNDING_TOLERANCE)
+        allowed = bounds.upper("quantity") * (1 + tolerance)
+        # a single country above the total is country-within-world's finding, at that country's row
         parts.append(hits(world, table, "quantity",
-                          pl.col("_countries") > bounds.upper("quantity") * (1 + tolerance), pl.col("quantity"),
+                          (pl.col("_countries") > allowed) & ~(pl.col("_largest") > allowed), pl.col("quantity"),
                           pl.format("the {} countries of this source add to {}, more than this world total allows",
                                     pl.col("_n"), pl.col("_countries"))))
+    return concat(parts)
+
+
+def check_country_within_world(ctx: Context) -> pl.DataFrame:
+    """A country's figure may not exceed the world total of the same source, year (or as_of), scope or product and unit."""
+    countries, worlds = _ids_of(ctx, "country").implode(), _ids_of(ctx, "world").implode()
+    parts = []
+    for table, keys in SHARE_OF_WORLD.items():
+        if table not in ctx.frames:
+            continue
+        frame = ctx.frames[table]
+        group = ["source_id", *keys]
+        world = (frame.filter(pl.col("entity_id").is_in(worlds)).group_by(group)
+                 .agg(bounds.upper("quantity").max().alias("_world"), pl.col("id").first().alias("_world_id"),
+                      (pl.col("qualifier") == "approx").any().alias("_approx")))
+        if world.is_empty():
+            continue
+        rows = frame.filter(pl.col("entity_id").is_in(countries)).join(world, on=group, nulls_equal=True)
+        tolerance = pl.when(pl.col("_approx") | (pl.col("qualifier") == "approx")).then(consistency.APPROX_TOLERANCE).otherwise(ROUNDING_TOLERANCE)
+        parts.append(hits(rows, table, "quantity", bounds.lower("quantity") > pl.col("_world") * (1 + tolerance), pl.col("quantity"),
+                          pl.format("{} {} exceeds the world total of the same source ({}, {})", pl.col("entity_id"),
+                                    pl.col("quantity"), pl.col("_world_id"), pl.col("_world")), pl.col("_world_id")))
     return concat(parts)
 
 
