@@ -45,22 +45,30 @@ def test_charts_have_labelled_axes_and_name_their_sources():
         assert {s for s in source_ids if s in captions[0]}, f"{name} names no source id"
 
 
-def test_china_chart_draws_lower_bounds_and_every_stated_share():
+def test_china_chart_draws_every_dated_stated_share_and_the_computed_line():
     pytest.importorskip("matplotlib", reason="charts need the plot extra")
-    from rare_earth_supply.publish.charts import china_shares
+    from rare_earth_supply.publish.chaincharts import STAGES, china_share_by_stage
     tables = _tables()
-    fig = china_shares(tables)
+    fig = china_share_by_stage(tables)
     ax = fig.axes[0]
-    stated = tables["capacity_shares"].filter(pl.col("entity_id") == "cn")
-    labels = [t.get_text() for t in ax.texts]
-    assert sum(1 for l in labels if l.startswith(">")) == stated.filter(pl.col("qualifier") == "gt").height
-    arrows = [t for t in ax.texts if t.arrow_patch is not None and not t.get_text()]
-    assert len(arrows) == stated.filter(pl.col("qualifier").is_in(["gt", "ge"])).height
-    assert any("69.2%" in l for l in labels), "the share computed from USGS production is drawn beside the stated ones"
+    dated = tables["capacity_shares"].filter(pl.col("entity_id") == "cn", pl.col("year").is_not_null(), pl.col("stage").is_in(STAGES))
+    drawn = sum(len(c.get_offsets()) for c in ax.collections)
+    assert drawn == dated.height  # one point per stated share with a year (the legend's markers are empty)
+    lower = [c for c in ax.collections if c.get_paths() and len(c.get_offsets()) and c.get_paths()[0].vertices.shape[0] == 4]
+    assert sum(len(c.get_offsets()) for c in lower) == dated.filter(pl.col("qualifier").is_in(["gt", "ge"])).height
+    from rare_earth_supply.publish.chaincharts import STAGE_COLOURS
+    from matplotlib.colors import to_hex
+    projections = dated.filter(pl.col("figure_kind") == "projection")
+    assert not projections.is_empty()
+    for stage, years in projections.group_by("stage").agg(pl.col("year").unique()).iter_rows():
+        dashed = [l for l in ax.get_lines() if l.get_linestyle() == "--" and to_hex(l.get_color()) == STAGE_COLOURS[stage]]
+        assert dashed and set(years) <= set(dashed[0].get_xdata()), stage  # projections joined by a dashed line
+    computed = [l for l in ax.get_lines() if "computed" in l.get_label()]
+    assert computed and 69.23 in [round(v, 2) for v in computed[0].get_ydata()]  # MCS 2026: 270,000 of 390,000 t in 2025
 
 
 def test_committed_charts_are_pngs():
-    for name in ("china-shares", "reserves-production", "investments"):
+    for name in ("china-shares", "pipeline-outside-china", "reserves-production", "investments"):
         data = (ROOT / "docs" / "img" / f"{name}.png").read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")

@@ -124,18 +124,28 @@ def test_report_lists_the_china_2023_production_revision():
     assert disagreements(_frames()).filter(pl.col("subject").str.starts_with("cn / reo_in_concentrate / 2023")).is_empty()
 
 
-def test_report_lists_the_vietnam_reserves_revision_against_the_latest_edition():
-    vietnam = revisions(_frames()).filter(pl.col("table") == "reserves", pl.col("subject").str.starts_with("vn /"))
-    # 22 Mt (MCS 2024) set against the latest edition's figure (MCS 2026: 3.5 Mt); MCS 2025's 3.5 Mt agrees with it
-    assert vietnam.select("source_id", "value", "revised_in", "revised_value").rows() == [("usgs-mcs-2024", 22_000_000.0, "usgs-mcs-2026", 3_500_000.0)]
+def test_reserves_of_each_edition_are_their_own_subject_and_a_restatement_is_a_revision():
+    vietnam = res.load("reserves", view="status").filter(pl.col("entity_id") == "vn")
+    # 22 Mt (MCS 2023, 2024) and 3.5 Mt (MCS 2025, 2026) refer to different as_of years: no figure supersedes another
+    assert sorted(vietnam.select("as_of", "quantity").rows()) == [(2023, 22e6), (2024, 22e6), (2025, 3.5e6), (2026, 3.5e6)]
+    assert set(vietnam["status"]) == {"single_source"}
+    reserves = revisions(_frames()).filter(pl.col("table") == "reserves")
+    assert reserves.filter(pl.col("subject").str.starts_with("vn /")).is_empty()
+    # version 1.3 of MCS 2026 restated Brazil's reserves for the same as_of: that is a revision
+    brazil = reserves.filter(pl.col("subject").str.starts_with("br /"))
+    assert brazil.select("value", "revised_value").rows() == [(21_000_000.0, 11_000_000.0)]
 
 
 def test_estimates_that_agree_within_rounding_are_no_revision():
     us_2022 = pl.col("subject").str.starts_with("us / reo_in_concentrate / 2022")
-    assert revisions(_frames()).filter(us_2022).is_empty()  # 42,000 (MCS 2024) and 42,500 (MCS 2025, 2026)
+    assert revisions(_frames()).filter(us_2022).is_empty()  # 42,000 (MCS 2024), 43,000 (MCS 2023), 42,500 (MYB 2022, MCS 2025, 2026)
     statuses = res.load("production", view="status").filter(pl.col("entity_id") == "us", pl.col("year") == 2022,
                                                               pl.col("product") == "reo_in_concentrate")
-    assert sorted(statuses["status"].to_list()) == ["single_source", "superseded", "superseded"]
+    # MCS 2023 (43,000), MYB 2022, MCS 2024 and 2025 give way to the latest edition, MCS 2026
+    latest = statuses.filter(pl.col("status") == "single_source")
+    assert latest["source_id"].to_list() == ["usgs-mcs-2026"]
+    assert set(statuses.filter(pl.col("status") == "superseded")["superseded_by"]) == set(latest["id"])
+    assert statuses.height == 5
 
 
 def test_computed_shares_of_world_production():

@@ -59,6 +59,8 @@ def _script_homepage(p):
 
 MUTATIONS = {
     "web-address": _script_homepage,
+    "capacity-unit": lambda p: p.set("plant_capacities", "plant-001", "unit", "t_reo_per_year"),
+    "expected-after-statement": lambda p: p.set("plant_capacities", "plant-001", "expected_year", "2019"),
     "country-within-world": lambda p: p.set("reserves", _row(p, "usgs-mcs-2023", "vn"), "quantity", "140000000"),
     "resource-hash": _tamper_after_stamping,
     "resource-missing": lambda p: p.csv("costs").unlink(),
@@ -93,8 +95,8 @@ MUTATIONS = {
     "locator-format": lambda p: p.set("costs", "cost-001", "locator", "paragraph 4"),
     "entity-role": lambda p: p.set("investments", "inv-002", "investor_id", "world"),
     "entity-parent": lambda p: p.set("entities", "mountain-pass", "parent_id", "us"),
-    "share-sum": lambda p: p.append("capacity_shares", id="cap-900", entity_id="us", stage="magnets", measure="capacity",
-                                    share_pct="20", qualifier="eq", as_reported="20%", source_id="news-000", locator="[3]"),
+    # Japan beside China's 79.4% of sintered NdFeB output in 2010 (one source): 19.3% fits, 39.3% does not
+    "share-sum": lambda p: p.set("capacity_shares", "cap-032", "share_pct", "39.3"),
     # MP's own 2024 figure for its mine, made larger than the U.S. output (no erratum names the row)
     "facility-within-country": lambda p: p.set("production", "prod-079", "quantity", "2000000"),
     # the 2023 edition's countries add to some 126 Mt: a world total of 100 Mt is below them, though above each one
@@ -189,8 +191,9 @@ def test_catalogue_entries_are_complete():
 
 
 def test_share_sum_counts_lower_bounds_as_given_and_one_figure_per_country(package_copy):
-    # China is given "more than 90%" of magnet capacity; the U.S. at 10% still fits, 11.5% does not
-    row = dict(entity_id="us", stage="magnets", measure="capacity", qualifier="eq", as_reported="x", source_id="news-000", locator="[3]")
+    # China is given "more than 90%" of NdFeB magnet output in 2020; the U.S. at 10% still fits, 11.5% does not
+    row = dict(entity_id="us", stage="magnets", measure="output", scope="ndfeb_magnets", figure_kind="observed", year="2020",
+               qualifier="eq", as_reported="x", source_id="rizinia-ndfeb-market-analysis", locator="section 1.1")
     package_copy.append("capacity_shares", id="cap-900", share_pct="10", **row)
     assert "share-sum" not in set(validate(package_copy.root).frame["rule"])
     package_copy.set("capacity_shares", "cap-900", "share_pct", "11.5")

@@ -3,6 +3,8 @@
     >>> import rare_earth_supply as res
     >>> res.tables()
     >>> res.load("reserves")
+    >>> res.concentration(stage="magnets")      # shares, top-3 and HHI per stage and year
+    >>> res.capacity_outside_china()            # the plant pipeline outside China
 
 Loading imports only polars: validation (pandera) is loaded when it is asked for.
 """
@@ -19,7 +21,7 @@ from rare_earth_supply.problems import DataError, IntegrityError, PackageError
 from rare_earth_supply.read.csvfile import LINE, read_typed
 from rare_earth_supply.release.stamp import mismatch
 
-__all__ = ["load", "tables", "descriptor_path", "to_pandas", "DataError", "ErrataWarning", "IntegrityError", "PackageError", "__version__"]
+__all__ = ["load", "tables", "concentration", "capacity_outside_china", "descriptor_path", "to_pandas", "DataError", "ErrataWarning", "IntegrityError", "PackageError", "__version__"]
 
 
 class ErrataWarning(UserWarning):
@@ -147,6 +149,34 @@ def _announce_errata(package: Package, name: str, verify: bool) -> None:
     warnings.warn(ErrataWarning(f"{name} has {found.len()} open errata ({', '.join(found)}): "
                                 f"load('errata') or `rare-earth-supply errata {name}` for details; "
                                 f"warn_errata=False silences this"), stacklevel=3)
+
+
+def concentration(*, stage: str | None = None, path: str | Path | None = None) -> pl.DataFrame:
+    """Per stage, scope, measure, year and source: each country's share, the group's top-1 and top-3 shares and
+    HHI where the figures allow, with `basis` (stated, or computed from production) and the rows behind them.
+
+        >>> res.concentration(stage="separation_refining").filter(pl.col("entity_id") == "cn")
+    """
+    from rare_earth_supply import chain
+    frame = chain.concentration_of(_tables_of(path, ("entities", "sources", "capacity_shares", "production")))
+    return frame if stage is None else frame.filter(pl.col("stage") == stage)
+
+
+def capacity_outside_china(*, stage: str | None = None, stated_since: int | None = None,
+                           path: str | Path | None = None) -> pl.DataFrame:
+    """Plant capacity outside China by stage, product, unit, plant status and year on line, each plant counted once
+    at its latest statement; `stated_since` (a year) leaves out plants whose latest statement is older.
+
+        >>> res.capacity_outside_china(stage="magnets")
+    """
+    from rare_earth_supply import chain
+    frame = chain.capacity_outside_china_of(_tables_of(path, ("entities", "sources", "plant_capacities")), stated_since)
+    return frame if stage is None else frame.filter(pl.col("stage") == stage)
+
+
+def _tables_of(path: str | Path | None, names: tuple[str, ...]) -> dict[str, pl.DataFrame]:
+    package = _package(path)
+    return {name: read_table(package, name) for name in names}
 
 
 def __getattr__(name: str):

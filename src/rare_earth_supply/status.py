@@ -27,7 +27,7 @@ import polars as pl
 from rare_earth_supply.read.csvfile import LINE
 from rare_earth_supply.rules import bounds
 from rare_earth_supply.rules.consistency import APPROX_TOLERANCE, RELATIVE_TOLERANCE
-from rare_earth_supply.rules.roles import FACT_TABLES, SUBJECT, VALUE_COLUMN
+from rare_earth_supply.rules.roles import FACT_TABLES, SUBJECT, VALUE_COLUMN, time_column, with_subject
 
 STATUSES = ("preferred", "single_source", "corroborating", "disputed", "superseded", "erroneous", "derived")
 KIND_RANK = {"statistics": 0, "government_notice": 0, "regulatory_filing": 1, "company_report": 1, "press_release": 1,
@@ -72,6 +72,12 @@ def annotate(frames: dict[str, pl.DataFrame], table: str) -> pl.DataFrame:
     if frame.is_empty():
         return frame.with_columns([pl.lit(None, dtype).alias(name) for name, dtype in STATUS_COLUMNS.items()])
     subject = list(SUBJECT[table])
+    columns = frame.columns
+    frame = with_subject(frame, table)  # a past release may lack a subject column added since
+    when = time_column(table)
+    if when in frame.columns and frame[when].null_count():  # an undated figure is a subject of its own (see consistency)
+        frame = frame.with_columns(pl.when(pl.col(when).is_null()).then(pl.col("id")).alias("_undated"))
+        subject.append("_undated")
     own = [c for c in subject if c != "id"]  # a table whose rows are each their own subject keys on id alone
     value = VALUE_COLUMN[table]
     rows = frame.with_row_index("_order").join(_sources(frames), on="source_id", how="left").with_columns(
@@ -122,7 +128,7 @@ def annotate(frames: dict[str, pl.DataFrame], table: str) -> pl.DataFrame:
               .when(pl.col("_agrees_top").fill_null(True)).then(pl.lit("corroborating"))
               .otherwise(pl.lit("disputed")))
     return rows.sort("_order").select(
-        *frame.columns, status.alias("status"), "preferred_id",
+        *columns, status.alias("status"), "preferred_id",
         pl.when(pl.col("_superseded") & (pl.col("_newest") != pl.col("id"))).then(pl.col("_newest")).alias("superseded_by"),
         pl.col("corroborated_by").fill_null([]), pl.col("contradicted_by").fill_null([]))
 

@@ -10,78 +10,8 @@ from pathlib import Path
 
 import polars as pl
 
-from rare_earth_supply.publish import timeseries
+from rare_earth_supply.publish import chaincharts, timeseries
 from rare_earth_supply.publish.figure import caption as _caption, pyplot as _pyplot
-
-STAGE_ORDER = ["mining", "separation_refining", "processing", "metal_alloy", "magnets", "patents"]
-STAGE_LABEL = {"mining": "mining\n(output)", "separation_refining": "separation &\nrefining", "processing": "processing\n(market)",
-               "metal_alloy": "metal &\nalloy", "magnets": "magnets", "patents": "purification\npatents"}
-
-
-def china_shares(tables: dict[str, pl.DataFrame]):
-    """China's share of each stage of the chain, one marker per source; lower bounds drawn as arrows.
-
-    Beside the stated mining share, a hollow marker shows the share computed from USGS production.
-    """
-    plt = _pyplot()
-    shares = tables["capacity_shares"].filter(pl.col("entity_id") == "cn").sort("stage", "source_id")
-    fig, ax = plt.subplots(figsize=(8.5, 4.8))
-    sources = sorted(shares["source_id"].unique())
-    colours = dict(zip(sources, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
-    markers = dict(zip(sources, "osD^vP*X"))
-    offsets = {s: (i - (len(sources) - 1) / 2) * 0.14 for i, s in enumerate(sources)}
-    for source in sources:
-        ax.scatter([], [], marker=markers[source], color=colours[source], label=source)
-    seen_at_stage: dict[str, int] = {}
-    for row in shares.iter_rows(named=True):
-        x = STAGE_ORDER.index(row["stage"]) + offsets[row["source_id"]]
-        colour = colours[row["source_id"]]
-        if row["qualifier"] in ("gt", "ge"):
-            ax.annotate("", xy=(x, min(row["share_pct"] + 8, 100)), xytext=(x, row["share_pct"]),
-                        arrowprops={"arrowstyle": "->", "lw": 1.2, "color": colour})
-        ax.scatter([x], [row["share_pct"]], marker=markers[row["source_id"]], s=45, zorder=3, color=colour)
-        text = {"gt": ">", "ge": "≥", "approx": "~", "lt": "<", "le": "≤"}.get(row["qualifier"], "") + f"{row['share_pct']:g}%"
-        if row["year"]:
-            text += f" ({row['year']})"
-        k = seen_at_stage.get(row["stage"], 0)
-        seen_at_stage[row["stage"]] = k + 1
-        ax.annotate(text, (x, row["share_pct"]), textcoords="offset points", xytext=(6, -12 - 10 * k), fontsize=7, color=colour)
-    computed = _computed_china_mining_share(tables)
-    used = list(sources)
-    if computed is not None:
-        share, year, source = computed
-        x = STAGE_ORDER.index("mining") + 0.3
-        ax.scatter([x], [share], marker="o", s=45, facecolors="none", edgecolors="0.2", zorder=3,
-                   label=f"computed: {source} production, {year}")
-        ax.annotate(f"{share:.1f}% ({year})", (x, share), textcoords="offset points", xytext=(6, -3), fontsize=7)
-        used.append(source)
-    ax.set_xticks(range(len(STAGE_ORDER)), [STAGE_LABEL[s] for s in STAGE_ORDER])
-    ax.set_xlim(-0.6, len(STAGE_ORDER) - 0.4)
-    ax.set_ylim(0, 105)
-    ax.set_ylabel("China's share of the world (%)")
-    ax.set_xlabel("Stage of the supply chain (measure: capacity unless noted)")
-    ax.set_title("China's share along the rare-earth supply chain, as stated by each source\n"
-                 "(arrows: the source gives a lower bound, e.g. 'over 80%'; no year: the source gives none)")
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=7, loc="lower left")
-    fig.subplots_adjust(bottom=0.24, top=0.86)
-    _caption(fig, used)
-    return fig
-
-
-def _computed_china_mining_share(tables: dict[str, pl.DataFrame]) -> tuple[float, int, str] | None:
-    """China's share of world mine production in the latest year of the latest edition of the USGS summaries."""
-    production = tables["production"].filter(pl.col("product") == "reo_in_concentrate", pl.col("unit") == "t_reo",
-                                             pl.col("source_id").str.starts_with("usgs-mcs"))
-    if production.is_empty():
-        return None
-    source = production["source_id"].max()
-    year = production.filter(pl.col("source_id") == source)["year"].max()
-    pick = production.filter(pl.col("source_id") == source, pl.col("year") == year)
-    china, world = pick.filter(pl.col("entity_id") == "cn")["quantity"], pick.filter(pl.col("entity_id") == "world")["quantity"]
-    if china.is_empty() or world.is_empty():
-        return None
-    return china[0] / world[0] * 100, year, source
 
 
 def reserves_and_production(tables: dict[str, pl.DataFrame]):
@@ -150,9 +80,10 @@ def investments(tables: dict[str, pl.DataFrame]):
 
 
 def all_charts() -> dict:
-    """Every chart by file name: the snapshot charts here and the series charts of `timeseries`."""
-    return {"china-shares": china_shares, "reserves-production": reserves_and_production, "investments": investments,
-            **timeseries.CHARTS}
+    """Every chart by file name: the snapshot charts here, the chain charts of `chaincharts` (China's share by stage
+    keeps the file name china-shares, the picture the README opens with) and the series charts of `timeseries`."""
+    return {"china-shares": chaincharts.china_share_by_stage, "pipeline-outside-china": chaincharts.pipeline_outside_china,
+            "reserves-production": reserves_and_production, "investments": investments, **timeseries.CHARTS}
 
 
 def write_all(tables: dict[str, pl.DataFrame], directory: Path) -> list[Path]:

@@ -48,6 +48,22 @@ def statuses_section() -> list[str]:
             "Source kinds, from the highest precedence: " + "; then ".join(", ".join(v) for _, v in sorted(ranks.items())) + ".", ""]
 
 
+def views_section(package: Package) -> list[str]:
+    """The derived views: what each holds and every field, from the Table Schema the releases carry."""
+    from rare_earth_supply import read_table
+    from rare_earth_supply.release.derived import chain_views
+    frames = {n: read_table(package, n) for n in package.names}
+    out = ["## Derived views", "",
+           "Computed from the tables above, never typed: call the function, or read the table of the same name in the "
+           "SQLite release and the Parquet file named below (each with this Table Schema in its metadata). The "
+           "status and preferred views are described in the next section.", ""]
+    for view in chain_views(package, frames):
+        out += [f"### `{view.name}` — {view.title}", "", view.description, "", f"- Rows in this release: {view.frame.height}",
+                f"- Parquet: `rare-earth-supply-{package.version}-{view.file_stem}.parquet`; SQLite table: `{view.name}`", "",
+                fields_markdown(view.schema), ""]
+    return out
+
+
 def data_dictionary(package: Package, counts: dict[str, int]) -> str:
     """Per table: description, keys, row count, citing sources, and every field; then statuses and precedence."""
     out = [f"# Data dictionary — {package.descriptor.get('title')} {package.version}", "",
@@ -62,7 +78,7 @@ def data_dictionary(package: Package, counts: dict[str, int]) -> str:
             out.append(f"- Foreign key: `{fk['fields']}` → `{ref.get('resource') or name}.{ref['fields']}`")
         out.append("")
         out += [fields_markdown(schema), ""]
-    return "\n".join(out + statuses_section())
+    return "\n".join(out + views_section(package) + statuses_section())
 
 
 def _where(source: dict) -> str:

@@ -141,7 +141,8 @@ def home_page(package: Package, frames: dict[str, pl.DataFrame]) -> str:
     return "\n".join([
         f"# {render.inline(d.get('title', d.get('name')))}", "", GENERATED, "",
         f"Version **{render.inline(package.version)}**. {render.inline(d.get('description', ''))}", "",
-        "![China's share along the supply chain, as stated by each source](img/china-shares.png)", "",
+        "![China's share of each stage of the supply chain by year, stated and computed](img/china-shares.png)", "",
+        "![Plant capacity outside China by stage and status](img/pipeline-outside-china.png)", "",
         "## What it answers", "",
         f"{figures} figures from {frames['sources'].height} cited documents. Each figure is one row with its "
         "source, where in the source it stands, its qualifier and the wording the source used.", "", *answers, "",

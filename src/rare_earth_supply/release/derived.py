@@ -100,6 +100,42 @@ def status_and_preferred(package: Package, frames: dict[str, pl.DataFrame]) -> l
     return found
 
 
+CONCENTRATION_TEXT = ("Concentration of each stage of the chain: per stage, measure, scope, year and source, each country's share "
+                      "with the group's top-1 and top-3 shares and HHI where the figures allow; basis tells stated shares "
+                      "(capacity_shares) from shares computed from mine production (rare_earth_supply.concentration()).")
+PIPELINE_TEXT = ("Plant capacity outside China by stage, product, unit, plant status and year on line, each plant counted once at "
+                 "its latest statement (rare_earth_supply.capacity_outside_china()).")
+
+
+def _view_schema(frame: pl.DataFrame, package: Package, tables: tuple[str, ...], described: dict[str, str], text: str) -> dict:
+    """A view's Table Schema: a column it shares with a curated table keeps that field (less `required`: a computed
+    row may leave it empty), a column of its own is described by the view."""
+    known = {f["name"]: f for t in tables if t in package.resources for f in package.schema(t)["fields"] if f["name"] not in described}
+    schema = table_schema(frame, known, described, description=text)
+    for field in schema["fields"]:
+        field.get("constraints", {}).pop("required", None)
+        if field.get("constraints") == {}:
+            field.pop("constraints")
+    return schema
+
+
+def chain_views(package: Package, frames: dict[str, pl.DataFrame]) -> list[Derived]:
+    """The supply-chain views (concentration, capacity outside China), where the tables they need are in the package."""
+    from rare_earth_supply import chain
+    found = []
+    needed = {"scope", "figure_kind", "scenario", "measure"}  # releases before 0.7.0 had shares without them: no view
+    if {"capacity_shares", "production", "entities", "sources"} <= set(frames) and needed <= set(frames["capacity_shares"].columns):
+        frame = _joined(chain.concentration_of(frames))
+        found.append(Derived("concentration", "Concentration by stage", CONCENTRATION_TEXT, frame,
+                             _view_schema(frame, package, ("capacity_shares", "production"), chain.DESCRIPTIONS, CONCENTRATION_TEXT)))
+    if {"plant_capacities", "entities", "sources"} <= set(frames):
+        frame = _joined(chain.capacity_outside_china_of(frames))
+        described = {**chain.DESCRIPTIONS, "year": chain.PIPELINE_YEAR}
+        found.append(Derived("capacity_outside_china", "Plant capacity outside China", PIPELINE_TEXT, frame,
+                             _view_schema(frame, package, ("plant_capacities",), described, PIPELINE_TEXT), stem="capacity-outside-china"))
+    return found
+
+
 def derived_tables(package: Package, frames: dict[str, pl.DataFrame]) -> list[Derived]:
     """Every derived table of a release, in the order it is written."""
-    return status_and_preferred(package, frames)
+    return status_and_preferred(package, frames) + chain_views(package, frames)

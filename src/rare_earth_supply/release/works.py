@@ -19,6 +19,8 @@ UPSTREAM_KINDS = ("statistics", "press_release", "regulatory_filing", "company_r
 # Data Package v2 contributor roles (v1's "author" still read) that make a contributor a creator of the release
 CREATOR_ROLES = ("creator", "author")
 _PERSON = re.compile(r"^(?P<family>[^,\d]+), (?P<given>[^,\d]+)$")
+# "Shin-Etsu Chemical Co., Ltd.": the part after the comma is a legal form, so the name is a body's
+_LEGAL_FORM = re.compile(r"^(ltd|inc|llc|plc|corp|co|gmbh|ag|s\.?a|n\.?v|b\.?v|pty\.? ltd|limited)\.?$", re.IGNORECASE)
 
 
 def package_id(name: str, version: str) -> str:
@@ -28,9 +30,10 @@ def package_id(name: str, version: str) -> str:
 
 def person(name: str) -> tuple[str, str] | None:
     """(family, given) for a person written 'Family, Given'; None for a body ('U.S. Geological Survey')
-    or a name written whole (e.g. Chinese names). A side of more than three words is a body's name."""
+    or a name written whole (e.g. Chinese names). A side of more than three words, or a legal form
+    after the comma ('Co., Ltd.'), is a body's name."""
     match = _PERSON.match(name)
-    if not match or any(len(part.split()) > 3 for part in match.groups()):
+    if not match or any(len(part.split()) > 3 for part in match.groups()) or _LEGAL_FORM.match(match["given"]):
         return None
     return match["family"], match["given"]
 

@@ -20,6 +20,7 @@ from rare_earth_supply.rules.cross_table import (
 from rare_earth_supply.rules.rows import (
     check_amount_currency, check_entity_parent, check_period_order, check_qualifier)
 from rare_earth_supply.rules.measures import check_elements, check_measure_sequence
+from rare_earth_supply.rules.plants import check_capacity_unit, check_expected_after_statement
 from rare_earth_supply.rules.quotas import check_quota_batches, check_quota_scopes
 from rare_earth_supply.rules.text import check_text_control, check_text_formula, check_text_whitespace
 from rare_earth_supply.rules.urls import check_web_addresses
@@ -88,6 +89,10 @@ CATALOGUE: tuple[Rule, ...] = (
          check=check_measure_sequence, needs=("policy_measures",)),
     Rule("elements-vocabulary", ERROR, "row", "A measure's element list names rare earths (Sc, Y and the lanthanides), each once.",
          check=check_elements, needs=("policy_measures",)),
+    Rule("capacity-unit", ERROR, "row", "A plant's capacity is in the unit its stage is measured in: tonnes of oxide a year for mining and separation, tonnes of product a year for metal, alloy, magnets and recycling.",
+         check=check_capacity_unit, needs=("plant_capacities",)),
+    Rule("expected-after-statement", ERROR, "cross-table", "A plant that is planned, under construction or commissioning is not expected before the year of the statement that expects it.",
+         check=check_expected_after_statement, needs=("plant_capacities", "sources")),
     Rule("errata-references", ERROR, "cross-table", "An erratum names an existing table, rows of it, a catalogued rule and existing sources.",
          check=check_errata_references, needs=("errata", "sources")),
     Rule("rule-skipped", WARNING, "release", "Every rule runs: a rule that cannot, because a table lacks a column it reads (an older or foreign package), is named rather than silently left out."),

@@ -18,7 +18,7 @@ import polars as pl
 from rare_earth_supply.read.csvfile import LINE
 from rare_earth_supply.rules import bounds
 from rare_earth_supply.rules.base import memo
-from rare_earth_supply.rules.roles import SHARE_OF_WORLD, SUBJECT, VALUE_COLUMN
+from rare_earth_supply.rules.roles import SHARE_OF_WORLD, SUBJECT, VALUE_COLUMN, time_column, with_subject
 
 RELATIVE_TOLERANCE = 0.02  # exact figures may differ by rounding
 APPROX_TOLERANCE = 0.10  # "about", "approximately"
@@ -42,13 +42,17 @@ def _subject_label(columns: tuple[str, ...]) -> pl.Expr:
     return pl.concat_str([pl.col(c).cast(pl.String).fill_null("–") for c in columns], separator=" / ")
 
 
-def _raw(frames: dict[str, pl.DataFrame], table: str, cache: dict | None = None) -> pl.DataFrame | None:
+def _raw(frames: dict[str, pl.DataFrame], table: str, cache: dict | None = None, undated: bool = False) -> pl.DataFrame | None:
     """One table's figures: subject, id, line, source, qualifier, value, and `_subject` (a 64-bit hash
-    of the subject columns, computed once per validation and shared by every rule that groups figures)."""
+    of the subject columns, computed once per validation and shared by every rule that groups figures).
+
+    A figure its source gives no year for speaks to no year another source does: it is compared with
+    nothing, so it is left out unless `undated` (for the duplicate check: a pasted copy is still a copy)."""
     def compute() -> pl.DataFrame | None:
         frame = frames.get(table)
         if frame is None:
             return None
+        frame = with_subject(frame, table)
         voice = _voice(frames)
         rows = frame.select(
             *[c for c in SUBJECT[table] if c != "id"], pl.col("id").cast(pl.String), LINE, "source_id", "qualifier",
@@ -58,7 +62,15 @@ def _raw(frames: dict[str, pl.DataFrame], table: str, cache: dict | None = None)
         if rows.select(pl.col("value").null_count() + pl.col("source_id").null_count()).item():
             rows = rows.drop_nulls(["value", "source_id"])
         return rows
-    return memo({} if cache is None else cache, ("figures", table), compute)
+
+    def dated() -> pl.DataFrame | None:
+        rows = memo(store, ("figures", table, "all"), compute)
+        when = time_column(table)
+        if rows is not None and when in rows.columns and rows[when].null_count():
+            rows = rows.filter(pl.col(when).is_not_null())
+        return rows
+    store = {} if cache is None else cache
+    return memo(store, ("figures", table, "all"), compute) if undated else memo(store, ("figures", table), dated)
 
 
 def _voice(frames: dict[str, pl.DataFrame]) -> pl.Expr:
@@ -260,7 +272,7 @@ def duplicates(frames: dict[str, pl.DataFrame], cache: dict | None = None) -> pl
     """Rows that repeat another row's source, subject, qualifier and value under a new id: a figure entered twice."""
     out = []
     for table in SUBJECT:
-        rows = _raw(frames, table, cache)
+        rows = _raw(frames, table, cache, undated=True)
         if rows is None or rows.is_empty():
             continue
         same = [*SUBJECT[table], "source_id", "qualifier", "value"]
@@ -358,6 +370,9 @@ def mining_shares(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     if stated is None or shares.is_empty():
         return pl.DataFrame(schema=MINING_SCHEMA)
     stated = stated.filter(pl.col("stage") == "mining")
+    # the statistics count all rare earths mined: a share of magnet rare earths, or a projection, is another subject
+    if "scope" in stated.columns:
+        stated = stated.filter(pl.col("scope") == "all_rare_earths", pl.col("figure_kind") != "projection")
     latest = shares.group_by("entity_id").agg(pl.col("year").max().alias("_latest"))
     stated = stated.join(latest, on="entity_id", how="left").with_columns(pl.coalesce("year", "_latest").alias("compared_year"))
     ranges = (shares.group_by("entity_id", pl.col("year").alias("compared_year"))

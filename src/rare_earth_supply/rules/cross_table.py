@@ -61,6 +61,8 @@ def check_event_after_source(ctx: Context) -> pl.DataFrame:
         if table in YEAR_COLUMNS:
             column = YEAR_COLUMNS[table]
             late = pl.col(column) > published.dt.year()
+            if "figure_kind" in ctx.frames[table].columns:  # a projection is for a year after the source, by definition
+                late = late & (pl.col("figure_kind") != "projection")
         elif table in DATE_COLUMNS:
             column = DATE_COLUMNS[table]
             late = pl.col(column) > published
@@ -123,16 +125,18 @@ ROUNDING_TOLERANCE = 0.02  # published totals and estimates are rounded
 
 
 def check_share_sum(ctx: Context) -> pl.DataFrame:
-    """Per stage, measure and year, the lowest share each country is given must fit in 100%."""
+    """Per stage, measure, scope, kind of figure, scenario and year, the lowest share each country is given must fit in 100%."""
     countries = ctx.frames["entities"].filter(pl.col("kind") == "country").select(pl.col("id").alias("entity_id"))
-    frame = ctx.frames["capacity_shares"].join(countries, on="entity_id", how="semi")
-    group = ["stage", "measure", "year"]
+    # shares a source gives no year for need not fit together with another source's undated shares
+    frame = ctx.frames["capacity_shares"].join(countries, on="entity_id", how="semi").filter(pl.col("year").is_not_null())
+    group = [c for c in ("stage", "measure", "scope", "figure_kind", "scenario", "year") if c in frame.columns]
     per_entity = bounds.lower("share_pct").min().over([*group, "entity_id"])
     first_of_entity = pl.col("id") == pl.col("id").min().over([*group, "entity_id"])
     total = pl.when(first_of_entity).then(per_entity).otherwise(0.0).sum().over(group)
     frame = frame.with_columns(total.alias("_total"))
     return hits(frame, "capacity_shares", "share_pct", pl.col("_total") > 100 + SHARE_SUM_TOLERANCE_PP, pl.col("share_pct"),
-                pl.format("countries' shares of {} / {} / year {} add to at least {}%", pl.col("stage"), pl.col("measure"),
+                pl.format("countries' shares of {} / {} / {} / year {} add to at least {}%", pl.col("stage"), pl.col("measure"),
+                          pl.col("scope") if "scope" in frame.columns else pl.lit(""),
                           pl.col("year").cast(pl.String).fill_null("unstated"), pl.col("_total").round(1)))
 
 

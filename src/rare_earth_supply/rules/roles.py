@@ -5,13 +5,16 @@ which column a rule reads, e.g. that a capacity share's value is `share_pct`.
 """
 from __future__ import annotations
 
-FACT_TABLES = ("reserves", "production", "capacity_shares", "investments", "deal_terms", "costs", "prices", "trade", "technology",
+import polars as pl
+
+FACT_TABLES = ("reserves", "production", "capacity_shares", "plant_capacities", "investments", "deal_terms", "costs", "prices", "trade", "technology",
                "timeline", "quotas", "policy_measures", "employment")
 
 VALUE_COLUMN = {
     "reserves": "quantity",
     "production": "quantity",
     "capacity_shares": "share_pct",
+    "plant_capacities": "capacity",
     "investments": "amount",
     "deal_terms": "value",
     "costs": "value",
@@ -30,13 +33,15 @@ YEAR_COLUMNS = {"reserves": "as_of", "production": "year", "capacity_shares": "y
 # quotas are set ahead of the year they cover: the announcement date is what a source can report
 DATE_COLUMNS = {"investments": "announced", "quotas": "announced"}
 # dates written at the precision the source gives (YYYY, YYYY-MM or YYYY-MM-DD), compared as text
-PARTIAL_DATE_COLUMNS = {"policy_measures": "announced"}
+PARTIAL_DATE_COLUMNS = {"policy_measures": "announced", "plant_capacities": "as_of"}
 
 # (table, column) -> entity kinds that may play that role.
 ENTITY_ROLES = {
     ("reserves", "entity_id"): {"world", "region", "country", "facility", "company"},
     ("production", "entity_id"): {"world", "region", "country", "facility", "company"},
     ("capacity_shares", "entity_id"): {"region", "country", "company"},
+    ("plant_capacities", "facility_id"): {"facility", "company"},
+    ("plant_capacities", "operator_id"): {"company", "consortium", "government_body"},
     ("investments", "investor_id"): {"company", "government_body", "consortium"},
     ("investments", "recipient_id"): {"company", "facility"},
     ("costs", "entity_id"): {"country", "company", "facility"},
@@ -56,7 +61,9 @@ ENTITY_ROLES = {
 SUBJECT = {
     "reserves": ("entity_id", "scope", "classification", "as_of", "unit"),
     "production": ("entity_id", "product", "year", "unit"),
-    "capacity_shares": ("entity_id", "stage", "measure", "year"),
+    "capacity_shares": ("entity_id", "stage", "measure", "scope", "figure_kind", "scenario", "year"),
+    # a plant's capacity as stated at one date: a later statement (an expansion, a delay) is a later row
+    "plant_capacities": ("facility_id", "stage", "product", "unit", "as_of"),
     "investments": ("investor_id", "recipient_id", "instrument", "currency"),
     "deal_terms": ("investment_id", "term", "unit"),
     "costs": ("entity_id", "item", "unit", "year"),
@@ -76,3 +83,18 @@ SHARE_OF_WORLD = {
     "reserves": ("as_of", "scope", "classification", "unit"),
     "production": ("year", "product", "unit"),
 }
+
+
+def with_subject(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+    """The frame with every subject column: one a table did not have yet (a past release rebuilt by today's
+    code) is empty, so its rows differ on the columns they do have."""
+    missing = [c for c in SUBJECT.get(table, ()) if c not in frame.columns]
+    return frame.with_columns(pl.lit(None, pl.String).alias(c) for c in missing) if missing else frame
+
+
+def time_column(table: str) -> str | None:
+    """The column of a table's subject that dates a figure: an undated figure is compared with no other."""
+    for column in (YEAR_COLUMNS.get(table), PARTIAL_DATE_COLUMNS.get(table)):
+        if column and column in SUBJECT.get(table, ()):
+            return column
+    return None
