@@ -71,3 +71,15 @@ def test_a_revision_between_editions_is_superseded_and_reported():
     frames = {n: f.with_row_index("_line", offset=2).with_columns(pl.col("_line").cast(pl.Int64)) for n, f in frames.items()}
     revisions = consistency.revisions(frames, {})
     assert by_source["usgs-mcs-2022"]["id"] in set(revisions["row_id"])
+
+
+def test_china_shares_pivot_by_stage_and_year_and_each_undated_row_says_why():
+    shares = res.load("capacity_shares").filter(pl.col("entity_id") == "cn")
+    undated = shares.filter(pl.col("year").is_null())
+    assert undated["note"].str.contains("(?i)no year").all(), undated.filter(~pl.col("note").str.contains("(?i)no year"))["id"]
+    observed = shares.filter(pl.col("year").is_not_null(), pl.col("figure_kind") != "projection")
+    pivot = observed.pivot(on="stage", index="year", values="share_pct", aggregate_function="median").sort("year")
+    # mining, separation and magnets each have China's share in four years or more, one of them before 2016
+    for stage in ("mining", "separation_refining", "magnets"):
+        years = pivot.filter(pl.col(stage).is_not_null())["year"]
+        assert years.len() >= 4 and years.min() < 2016, stage
