@@ -66,29 +66,25 @@ def _stated(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
 
 def _computed_from_production(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Country over world mine production, both from one edition (every edition that gives a world total)."""
-    production = frames["production"].filter(pl.col("product") == "reo_in_concentrate", pl.col("unit") == "t_reo")
-    world = (production.filter(pl.col("entity_id") == "world", pl.col("quantity") > 0).sort("id")
-             .group_by(["year", "source_id"], maintain_order=True)
-             .agg(pl.col("id").first().alias("_world_id"), pl.col("quantity").first().cast(pl.Float64).alias("_world")))
-    countries = production.join(_kinds(frames).filter(pl.col("kind") == "country").select("entity_id"), on="entity_id")
-    return countries.join(world, on=["year", "source_id"]).select(
+    from rare_earth_supply.rules.consistency import country_and_world
+    pairs = country_and_world(frames).filter(pl.col("product") == "reo_in_concentrate", pl.col("unit") == "t_reo")
+    return pairs.select(
         pl.lit("mining").alias("stage"), pl.lit("output").alias("measure"), pl.lit("all_rare_earths").alias("scope"),
         pl.lit(None, pl.String).alias("figure_kind"), pl.lit(None, pl.String).alias("scenario"), pl.col("year").cast(pl.Int64),
         pl.lit("computed_production").alias("basis"), "source_id", "entity_id",
-        (pl.col("quantity").cast(pl.Float64) / pl.col("_world") * 100).alias("share_pct"), "qualifier",
-        pl.concat_list(pl.col("id"), pl.col("_world_id")).alias("row_ids"))
+        (pl.col("quantity") / pl.col("world_quantity") * 100).alias("share_pct"), "qualifier",
+        pl.concat_list(pl.col("id"), pl.col("world_id")).alias("row_ids"))
 
 
 def _fullest(frame: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
     """The computed group of each year that names the most countries (then: the latest publication), marked fullest."""
     issued = sources.select(pl.col("id").alias("source_id"),
                             pl.coalesce(pl.col("published"), pl.date(pl.col("year").cast(pl.Int32), 12, 31)).alias("_issued"))
-    groups = (frame.filter(pl.col("basis") != "stated").join(issued, on="source_id", how="left")
+    return (frame.filter(pl.col("basis") != "stated").join(issued, on="source_id", how="left")
               .group_by(["basis", "year", "source_id"]).agg(pl.col("countries_named").first(), pl.col("_issued").first())
               .sort(["countries_named", "_issued", "source_id"], descending=True, nulls_last=True)
               .group_by(["basis", "year"], maintain_order=True).first()
               .select("basis", "year", "source_id", pl.lit(True).alias("fullest")))
-    return groups
 
 
 def _with_metrics(shares: pl.DataFrame, kinds: pl.DataFrame) -> pl.DataFrame:
@@ -96,7 +92,7 @@ def _with_metrics(shares: pl.DataFrame, kinds: pl.DataFrame) -> pl.DataFrame:
     shares = shares.join(kinds.select("entity_id", "kind"), on="entity_id", how="left")
     is_country = pl.col("kind") == "country"
     ranked = shares.with_columns(
-        pl.when(is_country).then(pl.col("share_pct").rank("ordinal", descending=True).over([*group, "kind"], )).alias("rank"))
+        pl.when(is_country).then(pl.col("share_pct").rank("ordinal", descending=True).over([*group, "kind"])).alias("rank"))
     countries = ranked.filter(is_country)
     named = countries.group_by(group, maintain_order=True).agg(
         pl.len().alias("countries_named"),
@@ -151,10 +147,11 @@ def capacity_outside_china_of(frames: dict[str, pl.DataFrame], stated_since: int
               .with_columns(pl.col("capacity", "unit").forward_fill().over(plant))
               .group_by(plant, maintain_order=True).last()
               .filter(pl.col("capacity").is_not_null()))
+    said_year = pl.col("_said").str.slice(0, 4).cast(pl.Int64, strict=False)
     year = pl.when(pl.col("plant_status") != "operating").then(pl.col("expected_year").cast(pl.Int64))
-    latest = latest.with_columns(pl.coalesce(year, pl.col("_said").str.slice(0, 4).cast(pl.Int64, strict=False)).alias("year"))
+    latest = latest.with_columns(pl.coalesce(year, said_year).alias("year"))
     if stated_since is not None:
-        latest = latest.filter(pl.col("_said").str.slice(0, 4).cast(pl.Int64, strict=False) >= stated_since)
+        latest = latest.filter(said_year >= stated_since)
     return (latest.group_by(PIPELINE_GROUP).agg(
         pl.col("capacity").cast(pl.Float64).sum().alias("capacity"), pl.col("facility_id").n_unique().cast(pl.Int64).alias("facilities"),
         pl.col("facility_id").unique().sort().alias("facility_ids"), pl.col("id").sort().alias("row_ids"),

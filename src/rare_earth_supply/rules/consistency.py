@@ -340,20 +340,34 @@ COMPUTED_SCHEMA = {"source_id": pl.String, "year": pl.Int64, "entity_id": pl.Str
                    "world_quantity": pl.Float64, "share_pct": pl.Float64}
 
 
-def computed_shares(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """Each country's share of world mine production, from one source's own country and world rows."""
+PAIRED_SCHEMA = {"id": pl.String, "world_id": pl.String, "source_id": pl.String, "year": pl.Int64, "product": pl.String,
+                 "unit": pl.String, "entity_id": pl.String, "qualifier": pl.String, "quantity": pl.Float64, "world_quantity": pl.Float64}
+
+
+def country_and_world(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Each country's production row beside the world row of the same source, year, product and unit (the
+    first by id where a source gives two): what a share of world production is computed from."""
     entities, production = frames.get("entities"), frames.get("production")
     if entities is None or production is None:
-        return pl.DataFrame(schema=COMPUTED_SCHEMA)
+        return pl.DataFrame(schema=PAIRED_SCHEMA)
     kinds = entities.select(pl.col("id").alias("entity_id"), pl.col("kind"))
     keys = ["source_id", *SHARE_OF_WORLD["production"]]
     rows = production.join(kinds, on="entity_id")
     world = (rows.filter(pl.col("kind") == "world", pl.col("quantity") > 0).sort("id")
-             .group_by(keys, maintain_order=True).agg(pl.col("quantity").first().alias("world_quantity")))
+             .group_by(keys, maintain_order=True).agg(pl.col("id").first().alias("world_id"),
+                                                      pl.col("quantity").first().alias("world_quantity")))
     countries = rows.filter(pl.col("kind") == "country", pl.col("unit") != "USD")
     return (countries.join(world, on=keys, nulls_equal=True)
-            .select("source_id", "year", "entity_id", pl.col("quantity").cast(pl.Float64), pl.col("world_quantity").cast(pl.Float64),
+            .select("id", "world_id", "source_id", "year", "product", "unit", "entity_id", "qualifier",
+                    pl.col("quantity").cast(pl.Float64), pl.col("world_quantity").cast(pl.Float64)))
+
+
+def computed_shares(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Each country's share of world mine production, from one source's own country and world rows."""
+    return (country_and_world(frames)
+            .select("source_id", "year", "entity_id", "quantity", "world_quantity",
                     (pl.col("quantity") / pl.col("world_quantity") * 100).round(2).alias("share_pct"))
+            .cast(COMPUTED_SCHEMA)
             .sort(["source_id", "year", "share_pct"], descending=[False, False, True]))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from rare_earth_supply.rules.base import Context, concat, hits
+from rare_earth_supply.rules.base import Context, hits
 
 # oxide (or oxide equivalent) up to separation; tonnes of product from metal on
 STAGE_UNITS = {"mining": "t_reo_per_year", "separation_refining": "t_reo_per_year", "metal_alloy": "t_per_year",
@@ -27,6 +27,6 @@ def check_expected_after_statement(ctx: Context) -> pl.DataFrame:
     rows = frame.join(sources, on="source_id", how="left").with_columns(
         pl.coalesce(pl.col("as_of").str.slice(0, 4).cast(pl.Int64, strict=False), pl.col("_source_year")).alias("_said"))
     late = pl.col("plant_status").is_in(NOT_YET) & (pl.col("expected_year") < pl.col("_said")).fill_null(False)
-    return concat([hits(rows, "plant_capacities", "expected_year", late, pl.col("expected_year"),
-                        pl.format("a {} plant expected in {}, before the statement of {} that expects it", pl.col("plant_status"),
-                                  pl.col("expected_year"), pl.col("_said")))])
+    return hits(rows, "plant_capacities", "expected_year", late, pl.col("expected_year"),
+                pl.format("a {} plant expected in {}, before the statement of {} that expects it", pl.col("plant_status"),
+                          pl.col("expected_year"), pl.col("_said")))
