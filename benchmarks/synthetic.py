@@ -49,7 +49,10 @@ def _facts(table: str, n: int, entities: list[str], investments: list[str]) -> p
             e = pl.lit("USD")
         elif name in ("as_reported", "purpose"):
             e = pl.format("{} units", _spread(n, salt, 10**6) + 1)
-        elif name in ("note", "classification", "announced", "expected", "share_of_world_pct", "purity_pct"):
+        elif name == "deal":  # one commitment per row, as most real deals are
+            e = pl.format("deal-{}", pl.int_range(n))
+        elif name in ("note", "classification", "announced", "expected", "share_of_world_pct", "purity_pct", "part_of", "facility_id",
+                      "measure_id", "status_as_of", "period_start", "period_end", "capacity", "capacity_unit"):
             e = pl.lit(None, pl.String)
         elif "enum" in c:
             e = _choice([v for v in c["enum"] if v != "pct_of_us_price"], n, salt)

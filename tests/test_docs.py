@@ -67,8 +67,12 @@ def test_china_chart_draws_every_dated_stated_share_and_the_computed_line():
     assert computed and 69.23 in [round(v, 2) for v in computed[0].get_ydata()]  # MCS 2026: 270,000 of 390,000 t in 2025
 
 
-def test_committed_charts_are_pngs():
-    for name in ("china-shares", "pipeline-outside-china", "reserves-production", "investments"):
+def test_committed_charts_are_pngs_and_every_table_page_chart_exists():
+    from rare_earth_supply.publish.charts import all_charts
+    from rare_earth_supply.publish.site import TABLE_CHARTS
+    shown = {chart for charts in TABLE_CHARTS.values() for chart in charts}
+    assert shown <= set(all_charts()), shown - set(all_charts())
+    for name in all_charts():
         data = (ROOT / "docs" / "img" / f"{name}.png").read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")

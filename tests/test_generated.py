@@ -104,10 +104,16 @@ def test_frictionless_and_pandera_agree_on_validity(table):
     check()
 
 
+def _cost_row(schema: dict, value: str) -> dict[str, str]:
+    """A valid costs row: the required cells filled, every other field of the schema empty."""
+    blank = {f["name"]: "" for f in schema["fields"]}
+    return {**blank, "id": "cost-001", "entity_id": "cn", "item": "x", "value": value, "unit": "USD/kg", "qualifier": "eq",
+            "as_reported": "1", "source_id": "s", "locator": "[1]"}
+
+
 def test_duplicate_primary_key_is_caught_by_both():
     schema = standalone(SCHEMAS["costs"])
-    row = {"id": "cost-001", "entity_id": "cn", "item": "x", "value": "1", "unit": "USD/kg", "year": "", "qualifier": "eq",
-           "as_reported": "1", "source_id": "s", "locator": "[1]", "note": ""}
+    row = _cost_row(schema, value="1")
     text = testing.to_csv(schema, [row, row])
     assert set(ours("costs", schema, text)["rule"]) == {"primary-key"}
     assert not theirs(schema, text)
@@ -129,9 +135,10 @@ def test_derived_schema_catches_bad_values_on_an_eager_frame():
     """pandera skips data checks on LazyFrames unless told otherwise; we validate eager frames."""
     import pandera.polars as pa
     derived = derive("costs", SCHEMAS["costs"])
-    frame = pl.DataFrame({"id": ["cost-001"], "entity_id": ["cn"], "item": ["x"], "value": [-1.0], "unit": ["USD/kg"],
-                          "year": [None], "qualifier": ["eq"], "as_reported": ["1"], "source_id": ["s"], "locator": ["[1]"],
-                          "note": [None]}, schema_overrides={"year": pl.Int64, "note": pl.String})
+    types = {"number": pl.Float64, "integer": pl.Int64, "date": pl.Date}
+    row = _cost_row(SCHEMAS["costs"], value="-1")
+    frame = pl.DataFrame({k: [v or None] for k, v in row.items()}, schema={k: pl.String for k in row}).with_columns(
+        pl.col(f["name"]).cast(types[f["type"]]) for f in SCHEMAS["costs"]["fields"] if f["type"] in types)
     with pytest.raises(pa.errors.SchemaErrors) as caught:
         derived.pandera.validate(frame, lazy=True)
     assert caught.value.failure_cases["check"].to_list() == ["field-minimum"], "pandera's check is named after our rule"
@@ -139,8 +146,7 @@ def test_derived_schema_catches_bad_values_on_an_eager_frame():
 
 def test_adding_a_constraint_to_a_schema_file_changes_both_validators():
     schema = standalone(SCHEMAS["costs"])
-    row = {"id": "cost-001", "entity_id": "cn", "item": "x", "value": "50", "unit": "USD/kg", "year": "", "qualifier": "eq",
-           "as_reported": "1", "source_id": "s", "locator": "[1]", "note": ""}
+    row = _cost_row(schema, value="50")
     text = testing.to_csv(schema, [row])
     assert ours("costs", schema, text).is_empty() and theirs(schema, text)
     tightened = json.loads(json.dumps(schema))

@@ -239,7 +239,7 @@ def test_sqlite_is_strict_checks_enums_and_describes_its_fields(release):
     assert tools["sqlite"] == sqlite3.sqlite_version
     statuses = dict(db.execute("SELECT status, count(*) FROM row_status GROUP BY status").fetchall())
     assert sum(statuses.values()) == sum(res.load(t).height for t in ("reserves", "production", "quotas", "policy_measures")) + sum(
-        res.load(t).height for t in ("capacity_shares", "investments", "deal_terms", "costs", "prices", "trade", "technology", "timeline", "employment", "plant_capacities"))
+        res.load(t).height for t in ("capacity_shares", "investments", "deal_terms", "costs", "prices", "trade", "technology", "timeline", "employment", "plant_capacities", "exchange_rates"))
     assert db.execute("SELECT count(*) FROM production_preferred").fetchone()[0] == res.load("production", view="preferred").height
 
 

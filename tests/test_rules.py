@@ -59,6 +59,10 @@ def _script_homepage(p):
 
 MUTATIONS = {
     "web-address": _script_homepage,
+    "deal-parties": lambda p: p.set("investments", "inv-004", "investor_id", "us-dod"),  # Apple's supply deal, now the DoD's too
+    "part-of-deal": lambda p: p.set("investments", "inv-054", "part_of", "efa-cmf-iluka-loan-2022"),  # a deal that does not exist
+    "status-after-announcement": lambda p: p.set("investments", "inv-011", "status_as_of", "2025-07-01"),  # before 10 July 2025
+    "usd-rate-exists": lambda p: p.write("exchange_rates", p.read("exchange_rates").filter(pl.col("id") != "fx-004")),  # AUD 2022
     "capacity-unit": lambda p: p.set("plant_capacities", "plant-001", "unit", "t_reo_per_year"),
     "expected-after-statement": lambda p: p.set("plant_capacities", "plant-001", "expected_year", "2019"),
     "country-within-world": lambda p: p.set("reserves", _row(p, "usgs-mcs-2023", "vn"), "quantity", "140000000"),
@@ -93,7 +97,7 @@ MUTATIONS = {
     "qualifier-impossible": lambda p: p.set("capacity_shares", "cap-001", "share_pct", "100"),
     "event-after-source": lambda p: p.set("capacity_shares", "cap-003", "year", "2030"),
     "locator-format": lambda p: p.set("costs", "cost-001", "locator", "paragraph 4"),
-    "entity-role": lambda p: p.set("investments", "inv-002", "investor_id", "world"),
+    "entity-role": lambda p: p.set("investments", "inv-009", "investor_id", "world"),  # a deal of one row: its investor only
     "entity-parent": lambda p: p.set("entities", "mountain-pass", "parent_id", "us"),
     # Japan beside China's 79.4% of sintered NdFeB output in 2010 (one source): 19.3% fits, 39.3% does not
     "share-sum": lambda p: p.set("capacity_shares", "cap-032", "share_pct", "39.3"),

@@ -5,6 +5,7 @@
     >>> res.load("reserves")
     >>> res.concentration(stage="magnets")      # shares, top-3 and HHI per stage and year
     >>> res.capacity_outside_china()            # the plant pipeline outside China
+    >>> res.funding(public=True)                # public money committed, in USD, by country and year
 
 Loading imports only polars: validation (pandera) is loaded when it is asked for.
 """
@@ -21,7 +22,7 @@ from rare_earth_supply.problems import DataError, IntegrityError, PackageError
 from rare_earth_supply.read.csvfile import LINE, read_typed
 from rare_earth_supply.release.stamp import mismatch
 
-__all__ = ["load", "tables", "concentration", "capacity_outside_china", "descriptor_path", "to_pandas", "DataError", "ErrataWarning", "IntegrityError", "PackageError", "__version__"]
+__all__ = ["load", "tables", "concentration", "capacity_outside_china", "funding", "descriptor_path", "to_pandas", "DataError", "ErrataWarning", "IntegrityError", "PackageError", "__version__"]
 
 
 class ErrataWarning(UserWarning):
@@ -102,7 +103,8 @@ def with_status(package: Package, name: str, frame: pl.DataFrame, view: str, ver
     if name not in status.SUBJECT:
         raise ValueError(f"{name} holds no figures; views 'status' and 'preferred' exist for: "
                          f"{', '.join(t for t in status.FACT_TABLES if t in package.resources)}")
-    frames = {name: frame, **{t: read_table(package, t, verify=verify) for t in ("sources", "errata") if t in package.resources and t != name}}
+    frames = {name: frame, **{t: read_table(package, t, verify=verify) for t in ("sources", "errata", "exchange_rates")
+                              if t in package.resources and t != name}}
     return status.annotate(frames, name) if view == "status" else status.preferred(frames, name)
 
 
@@ -174,9 +176,20 @@ def capacity_outside_china(*, stage: str | None = None, stated_since: int | None
     return frame if stage is None else frame.filter(pl.col("stage") == stage)
 
 
-def _tables_of(path: str | Path | None, names: tuple[str, ...]) -> dict[str, pl.DataFrame]:
+def funding(*, public: bool | None = None, path: str | Path | None = None) -> pl.DataFrame:
+    """Committed US dollars by investor country, public or not, year, instrument and stage, each commitment counted
+    once at its latest state, with the deals and investments rows behind each sum; `public=True` keeps public money only.
+
+        >>> res.funding(public=True).group_by("investor_country").agg(pl.col("amount_usd").sum())
+    """
+    from rare_earth_supply import commitments
+    frame = commitments.funding_of(_tables_of(path, ("entities", "sources", "investments"), optional=("errata", "exchange_rates")))
+    return frame if public is None else frame.filter(pl.col("public") == public)
+
+
+def _tables_of(path: str | Path | None, names: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, pl.DataFrame]:
     package = _package(path)
-    return {name: read_table(package, name) for name in names}
+    return {name: read_table(package, name) for name in (*names, *(n for n in optional if n in package.resources))}
 
 
 def __getattr__(name: str):

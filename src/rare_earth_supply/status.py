@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from rare_earth_supply import money
 from rare_earth_supply.read.csvfile import LINE
 from rare_earth_supply.rules import bounds
 from rare_earth_supply.rules.consistency import APPROX_TOLERANCE, RELATIVE_TOLERANCE
@@ -31,7 +32,7 @@ from rare_earth_supply.rules.roles import FACT_TABLES, SUBJECT, VALUE_COLUMN, ti
 
 STATUSES = ("preferred", "single_source", "corroborating", "disputed", "superseded", "erroneous", "derived")
 KIND_RANK = {"statistics": 0, "government_notice": 0, "regulatory_filing": 1, "company_report": 1, "press_release": 1,
-             "news_report": 2, "trade_press": 2, "news_summary": 3}
+             "news_report": 2, "trade_press": 2, "news_summary": 3, "web_summary": 3}
 QUALIFIER_RANK = {"eq": 0, "approx": 1}
 TOP = 10
 STATUS_COLUMNS = {"status": pl.String, "preferred_id": pl.String, "superseded_by": pl.String,
@@ -137,11 +138,14 @@ def preferred(frames: dict[str, pl.DataFrame], table: str) -> pl.DataFrame:
     """One row per subject, the figure to use, with its status columns (pivot-ready).
 
     For quotas, a year's total that no source states is derived from the batches the data holds
-    (status `derived`, qualifier `ge`: the batches found may not be all of them)."""
+    (status `derived`, qualifier `ge`: the batches found may not be all of them). Investments, costs and
+    prices gain their US-dollar figure where the package has exchange rates (see `money`)."""
     annotated = annotate(frames, table)
     chosen = annotated.filter(pl.col("id") == pl.col("preferred_id"))
     if table == "quotas" and not chosen.is_empty():
         chosen = pl.concat([chosen, _derived_totals(chosen)], how="diagonal_relaxed")
+    if table in money.CONVERTED and "exchange_rates" in frames:
+        chosen = money.with_usd(chosen, table, frames["exchange_rates"])
     return chosen.drop(LINE, strict=False)
 
 

@@ -5,12 +5,11 @@ captions; `write_all` renders them into docs/img/. Every chart names its sources
 """
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import polars as pl
 
-from rare_earth_supply.publish import chaincharts, timeseries
+from rare_earth_supply.publish import chaincharts, moneycharts, timeseries
 from rare_earth_supply.publish.figure import caption as _caption, pyplot as _pyplot
 
 
@@ -43,47 +42,12 @@ def reserves_and_production(tables: dict[str, pl.DataFrame]):
     return fig
 
 
-def investments(tables: dict[str, pl.DataFrame]):
-    """Sums committed by investor and instrument, from primary records where there are any."""
-    plt = _pyplot()
-    names = tables["entities"].select(pl.col("id").alias("investor_id"), pl.col("name").alias("investor"))
-    primary = tables["sources"].filter(pl.col("kind") != "news_summary").select(pl.col("id").alias("source_id"))
-    # a prepayment is an advance under a supply agreement already drawn: stacking it would count it twice
-    deals = (tables["investments"].join(primary, on="source_id", how="semi")
-             .filter(pl.col("amount").is_not_null(), pl.col("instrument") != "prepayment")
-             .join(names, on="investor_id")
-             .with_columns(pl.col("investor").map_elements(lambda n: textwrap.fill(n, 24), return_dtype=pl.String)))
-    pivot = deals.group_by("investor", "instrument").agg((pl.col("amount").sum() / 1e6).alias("usd_m"))
-    investors = pivot.group_by("investor").agg(pl.col("usd_m").sum()).sort("usd_m")["investor"].to_list()
-    instruments = sorted(pivot["instrument"].unique())
-    fig, ax = plt.subplots(figsize=(8.5, 4))
-    left = [0.0] * len(investors)
-    for instrument in instruments:
-        values = [pivot.filter((pl.col("investor") == i) & (pl.col("instrument") == instrument))["usd_m"].sum() for i in investors]
-        ax.barh(investors, values, left=left, label=instrument)
-        left = [a + b for a, b in zip(left, values)]
-    ax.set_xlabel("Committed to MP Materials (USD million)")
-    ax.set_ylabel("Investor")
-    for investor, total in zip(investors, left):
-        lower_bound = deals.filter((pl.col("investor") == investor) & pl.col("qualifier").is_in(["gt", "ge"])).height > 0
-        ax.annotate(("at least " if lower_bound else "") + f"{total:,.0f}", (total, investors.index(investor)),
-                    textcoords="offset points", xytext=(4, -3), fontsize=7)
-    ax.set_xlim(0, max(left) * 1.25)
-    ax.set_title("2025 commitments to MP Materials by investor and instrument (primary records)\n"
-                 "Not drawn: instruments without a sum (warrant, offtake, price floor) and Apple's prepayment,\n"
-                 "an advance under its supply agreement", fontsize=8)
-    ax.legend(fontsize=7, title="instrument", title_fontsize=7)
-    ax.grid(axis="x", alpha=0.3)
-    fig.subplots_adjust(bottom=0.2, left=0.25, top=0.8)
-    _caption(fig, deals["source_id"].to_list())
-    return fig
-
-
 def all_charts() -> dict:
     """Every chart by file name: the snapshot charts here, the chain charts of `chaincharts` (China's share by stage
-    keeps the file name china-shares, the picture the README opens with) and the series charts of `timeseries`."""
+    keeps the file name china-shares, the picture the README opens with), the money charts of `moneycharts` and the
+    series charts of `timeseries`."""
     return {"china-shares": chaincharts.china_share_by_stage, "pipeline-outside-china": chaincharts.pipeline_outside_china,
-            "reserves-production": reserves_and_production, "investments": investments, **timeseries.CHARTS}
+            "reserves-production": reserves_and_production, **moneycharts.CHARTS, **timeseries.CHARTS}
 
 
 def write_all(tables: dict[str, pl.DataFrame], directory: Path) -> list[Path]:

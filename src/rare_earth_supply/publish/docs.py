@@ -51,17 +51,27 @@ def statuses_section() -> list[str]:
 def views_section(package: Package) -> list[str]:
     """The derived views: what each holds and every field, from the Table Schema the releases carry."""
     from rare_earth_supply import read_table
-    from rare_earth_supply.release.derived import chain_views
+    from rare_earth_supply.release.derived import views
     frames = {n: read_table(package, n) for n in package.names}
     out = ["## Derived views", "",
            "Computed from the tables above, never typed: call the function, or read the table of the same name in the "
            "SQLite release and the Parquet file named below (each with this Table Schema in its metadata). The "
            "status and preferred views are described in the next section.", ""]
-    for view in chain_views(package, frames):
+    for view in views(package, frames):
         out += [f"### `{view.name}` — {view.title}", "", view.description, "", f"- Rows in this release: {view.frame.height}",
                 f"- Parquet: `rare-earth-supply-{package.version}-{view.file_stem}.parquet`; SQLite table: `{view.name}`", "",
                 fields_markdown(view.schema), ""]
     return out
+
+
+def money_section() -> list[str]:
+    """One currency to compare: how the preferred views convert money, from the module that does it."""
+    from rare_earth_supply import commitments, money
+    return ["## US dollars and funding sums", "", money.__doc__.strip(), "",
+            "Columns the preferred views of " + ", ".join(f"`{t}`" for t in money.CONVERTED) + " add:", "",
+            *[f"- `{name}`: {text}" for name, text in money.DESCRIPTIONS.items()], "",
+            "How `funding()` counts (the `funding` view of the releases):", "",
+            commitments.__doc__.split("\n\n", 1)[1].strip(), ""]
 
 
 def data_dictionary(package: Package, counts: dict[str, int]) -> str:
@@ -78,7 +88,7 @@ def data_dictionary(package: Package, counts: dict[str, int]) -> str:
             out.append(f"- Foreign key: `{fk['fields']}` → `{ref.get('resource') or name}.{ref['fields']}`")
         out.append("")
         out += [fields_markdown(schema), ""]
-    return "\n".join(out + views_section(package) + statuses_section())
+    return "\n".join(out + views_section(package) + money_section() + statuses_section())
 
 
 def _where(source: dict) -> str:

@@ -12,9 +12,9 @@ from rare_earth_supply.read.csvfile import LINE
 
 
 def _single_news(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """Figures that only a news summary gives: no primary record (or other source) confirms them."""
+    """Figures that only a summary (of a news article, or a web digest of a filing) gives: no other source confirms them."""
     from rare_earth_supply import status
-    news = frames["sources"].filter(pl.col("kind") == "news_summary")["id"].implode()
+    news = frames["sources"].filter(pl.col("kind").is_in(["news_summary", "web_summary"]))["id"].implode()
     parts = [status.annotate(frames, t).filter(pl.col("status") == "single_source", pl.col("source_id").is_in(news))
              .select(pl.lit(t).alias("table"), "id", "source_id", "as_reported", "locator") for t in status.fact_tables(frames)]
     return pl.concat(parts) if parts else pl.DataFrame()

@@ -50,6 +50,20 @@ def _references(package: Package, name: str) -> dict[str, str]:
     return found
 
 
+# the charts drawn from each table (docs/img/<name>.png, written by `rare-earth-supply charts`), shown on its page
+TABLE_CHARTS = {
+    "reserves": ("reserves-by-edition", "reserves-production"),
+    "production": ("mine-production-by-country", "china-mining-share", "us-production"),
+    "capacity_shares": ("china-shares",),
+    "plant_capacities": ("pipeline-outside-china",),
+    "investments": ("public-funding",),
+    "costs": ("cost-and-price",),
+    "prices": ("ndpr-prices", "cost-and-price"),
+    "quotas": ("china-quotas",),
+    "policy_measures": ("measures-timeline",),
+}
+
+
 def table_page(package: Package, name: str, frames: dict[str, pl.DataFrame]) -> str:
     """One table: what a row is, keys, open errata, the field dictionary, and every row with an anchor."""
     from rare_earth_supply import status
@@ -86,6 +100,9 @@ def table_page(package: Package, name: str, frames: dict[str, pl.DataFrame]) -> 
            f"- Rows: {frame.height}; primary key: {keys}",
            *[f"- `{column}` → [{target}]({target}.md)" for column, target in references.items() if target != name],
            f"- Load it: `rare_earth_supply.load(\"{name}\")`; the file: `data/{name}.csv`", ""]
+    charts = TABLE_CHARTS.get(name, ())
+    if charts:
+        out += ["## Charts", "", *[f"![{chart.replace('-', ' ')}](../img/{chart}.png)\n" for chart in charts], ""]
     out += ["## Open errata", ""]
     if errata.is_empty():
         out += ["None.", ""]

@@ -129,5 +129,46 @@ def measures_timeline(tables: dict[str, pl.DataFrame]):
     return fig
 
 
-CHARTS = {"china-mining-share": china_mining_share, "us-production": us_production, "china-quotas": china_quotas,
+SERIES_COUNTRIES = ("cn", "br", "in", "au", "ru", "vn", "us")
+
+
+def _by_country(tables: dict[str, pl.DataFrame], table: str, when: str, rows: pl.Expr, value: str, scale: float, ylabel: str,
+                title: str, xlabel: str):
+    """One line per country, and the world dashed, of a preferred view: each point a preferred figure (a gap: no edition read gives it)."""
+    plt = _pyplot()
+    preferred = status.preferred(tables, table).filter(rows, pl.col("entity_id").is_in([*SERIES_COUNTRIES, "world"]))
+    names = dict(tables["entities"].select("id", "name").iter_rows())
+    fig, ax = plt.subplots(figsize=(9.5, 5))
+    for entity in SERIES_COUNTRIES:
+        line = preferred.filter(pl.col("entity_id") == entity).sort(when)
+        if line.height:
+            ax.plot(line[when].to_list(), (line[value] / scale).to_list(), marker="o", markersize=3, linewidth=1.3, label=names.get(entity, entity))
+    world = preferred.filter(pl.col("entity_id") == "world").sort(when)
+    ax.plot(world[when].to_list(), (world[value] / scale).to_list(), color="0.3", linestyle="--", marker=".", linewidth=1.2, label="World")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2, loc="upper left")
+    fig.subplots_adjust(bottom=0.24, top=0.88)
+    _caption(fig, preferred["source_id"].to_list())
+    return fig
+
+
+def reserves_by_edition(tables: dict[str, pl.DataFrame]):
+    """Reserves by country over the editions that state them: the preferred figure per country and as_of."""
+    return _by_country(tables, "reserves", "as_of", (pl.col("unit") == "t_reo") & pl.col("classification").is_null() & (pl.col("scope") == "total"),
+                       "quantity", 1e6, "Reserves (million t REO)", "Rare-earth reserves by country, as of each USGS edition\n"
+                       "(the preferred figure per country and as_of: a later revision of the same edition replaces the first)", "As of")
+
+
+def mine_production_by_country(tables: dict[str, pl.DataFrame]):
+    """Mine production by country and year: the preferred figure (the latest edition, Minerals Yearbook revisions first)."""
+    return _by_country(tables, "production", "year", (pl.col("product") == "reo_in_concentrate") & (pl.col("unit") == "t_reo"),
+                       "quantity", 1e3, "Mine production (thousand t REO)", "Rare-earth mine production by country and year\n"
+                       "(the preferred figure per country and year, from the statistics editions that give it)", "Year")
+
+
+CHARTS = {"reserves-by-edition": reserves_by_edition, "mine-production-by-country": mine_production_by_country,
+          "china-mining-share": china_mining_share, "us-production": us_production, "china-quotas": china_quotas,
           "measures-timeline": measures_timeline}

@@ -24,7 +24,7 @@ def iso_4217() -> list[str]:
 
 
 # (table, field) → the vocabulary its `enum` holds
-VOCABULARIES: dict[tuple[str, str], Callable[[], list[str]]] = {("investments", "currency"): iso_4217}
+VOCABULARIES: dict[tuple[str, str], Callable[[], list[str]]] = {("investments", "currency"): iso_4217, ("exchange_rates", "currency"): iso_4217}
 
 
 def with_vocabularies(table: str, schema: dict) -> dict:

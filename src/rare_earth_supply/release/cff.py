@@ -15,7 +15,7 @@ MESSAGE = ("If you use these data, please cite the exact release you used; for a
 # source kind → CFF reference type
 TYPES = {"news_summary": "newspaper-article", "news_report": "newspaper-article", "trade_press": "magazine-article",
          "statistics": "report", "government_notice": "government-document", "press_release": "generic",
-         "regulatory_filing": "report", "company_report": "report"}
+         "regulatory_filing": "report", "company_report": "report", "web_summary": "website"}
 
 
 def q(text: object) -> str:

@@ -20,6 +20,7 @@ TYPES = {
     "press_release": ("document", "Press release"),
     "regulatory_filing": ("report", "Regulatory filing"),
     "company_report": ("report", "Company report"),
+    "web_summary": ("webpage", "Summary"),
 }
 NEWS = ("article-newspaper", "article-magazine")
 

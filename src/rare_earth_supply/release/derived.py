@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from rare_earth_supply import money
 from rare_earth_supply.read.package import Package
 
 STATUS_TABLE = "row_status"
@@ -88,7 +89,7 @@ def status_and_preferred(package: Package, frames: dict[str, pl.DataFrame]) -> l
     columns = [name for name, _ in STATUS_FIELDS]
     parts = [_joined(status.annotate(frames, t).select(pl.lit(t).alias("table"), *columns[1:])) for t in tables]
     statuses = pl.concat(parts) if parts else pl.DataFrame(schema={c: pl.String for c in columns})
-    described = dict(STATUS_FIELDS)
+    described = {**dict(STATUS_FIELDS), **money.DESCRIPTIONS}
     found = [Derived(STATUS_TABLE, "Row status", STATUS_DESCRIPTION, statuses,
                      table_schema(statuses, {}, described, ["table", "id"], STATUS_DESCRIPTION), parquet=False)]
     for name in tables:
@@ -136,6 +137,26 @@ def chain_views(package: Package, frames: dict[str, pl.DataFrame]) -> list[Deriv
     return found
 
 
+FUNDING_TEXT = ("Commitments in US dollars by investor country, public or private money, year, instrument and stage: each deal "
+                "counted once at its latest commitment state, converted at the annual average rate of its announcement year, with the "
+                "deals and investments rows behind each sum (rare_earth_supply.funding()).")
+
+
+def money_views(package: Package, frames: dict[str, pl.DataFrame]) -> list[Derived]:
+    """The funding view, where the package has deals (releases before 0.8.0 had investments without them: no view)."""
+    from rare_earth_supply import commitments
+    if not ({"investments", "entities", "sources"} <= set(frames) and "deal" in frames["investments"].columns):
+        return []
+    frame = _joined(commitments.funding_of(frames))
+    return [Derived("funding", "Funding by country and year", FUNDING_TEXT, frame,
+                    _view_schema(frame, package, ("investments",), commitments.DESCRIPTIONS, FUNDING_TEXT))]
+
+
+def views(package: Package, frames: dict[str, pl.DataFrame]) -> list[Derived]:
+    """The computed views a release carries beside its tables."""
+    return chain_views(package, frames) + money_views(package, frames)
+
+
 def derived_tables(package: Package, frames: dict[str, pl.DataFrame]) -> list[Derived]:
     """Every derived table of a release, in the order it is written."""
-    return status_and_preferred(package, frames) + chain_views(package, frames)
+    return status_and_preferred(package, frames) + views(package, frames)

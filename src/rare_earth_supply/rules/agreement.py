@@ -4,7 +4,7 @@ from __future__ import annotations
 import polars as pl
 
 from rare_earth_supply.rules import consistency
-from rare_earth_supply.rules.base import Context, hits, present
+from rare_earth_supply.rules.base import Context, concat, hits, present
 from rare_earth_supply.rules.roles import FACT_TABLES
 
 
@@ -47,6 +47,9 @@ def check_duplicate_figures(ctx: Context) -> pl.DataFrame:
 
 
 def check_uncited_sources(ctx: Context) -> pl.DataFrame:
+    unreadable = [t for t in FACT_TABLES if t in ctx.schemas and t not in ctx.frames]
+    if unreadable:  # a table that could not be read may cite any source: its file problem is reported, not a guess
+        return concat([])
     cited = [ctx.frames[t].select(pl.col("source_id").unique()) for t in present(ctx, FACT_TABLES)]
     if "errata" in ctx.frames and "evidence" in ctx.frames["errata"].columns:  # a copy an erratum rests on is cited by it
         cited.append(ctx.frames["errata"].select(pl.col("evidence").str.split("|").explode().drop_nulls().alias("source_id")))

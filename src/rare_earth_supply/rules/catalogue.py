@@ -19,6 +19,7 @@ from rare_earth_supply.rules.cross_table import (
     check_country_within_world, check_event_after_source, check_facility_within_country, check_foreign_keys, check_locator, check_share_sum)
 from rare_earth_supply.rules.rows import (
     check_amount_currency, check_entity_parent, check_period_order, check_qualifier)
+from rare_earth_supply.rules.money import check_deal_parties, check_part_of, check_status_after_announcement, check_usd_rate
 from rare_earth_supply.rules.measures import check_elements, check_measure_sequence
 from rare_earth_supply.rules.plants import check_capacity_unit, check_expected_after_statement
 from rare_earth_supply.rules.quotas import check_quota_batches, check_quota_scopes
@@ -59,11 +60,19 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("text-control", ERROR, "row", "No text cell holds a control character (C0 other than tab and line breaks, DEL, C1) or a bidirectional override.", check=check_text_control),
     Rule("web-address", ERROR, "row", "An address that becomes a link is http(s): a source's url and the descriptor's homepage, and any licence, source or contributor path that is an address rather than a relative file path.", check=check_web_addresses),
     Rule("amount-currency", ERROR, "row", "An investment's amount comes with its currency.", check=check_amount_currency, needs=("investments",)),
-    Rule("period-order", ERROR, "row", "A period does not end before it starts.", check=check_period_order, needs=("trade",)),
+    Rule("period-order", ERROR, "row", "A period (of trade, a cost or a price) does not end before it starts.", check=check_period_order),
+    Rule("deal-parties", ERROR, "row", "The rows of one deal (one commitment's announcement, close, amendment or cancellation) name one investor.",
+         check=check_deal_parties, needs=("investments",)),
+    Rule("part-of-deal", ERROR, "row", "A commitment recorded as part of another names another deal of the table, whose sum then counts it (else it would be counted nowhere).",
+         check=check_part_of, needs=("investments",)),
+    Rule("status-after-announcement", ERROR, "row", "A deal's status is not dated before the deal was first announced.",
+         check=check_status_after_announcement, needs=("investments",)),
+    Rule("usd-rate-exists", ERROR, "cross-table", "A sum of money converted to US dollars has its currency's annual average rate for the year it is converted in, wherever exchange_rates holds that currency for other years and that year for other currencies (a currency the official source does not quote, or a year not yet published, is left unconverted and the preferred view says why).",
+         check=check_usd_rate, needs=("exchange_rates",)),
     Rule("qualifier-impossible", ERROR, "row", "A qualifier can hold for its value: nothing is over 100% or under zero.", check=check_qualifier),
     Rule("event-after-source", ERROR, "cross-table", "A figure is not dated after the source that reports it was published (plans and expectations excepted).", check=check_event_after_source, needs=("sources",)),
     Rule("locator-format", ERROR, "cross-table", "A figure from a news summary is located by reference marks such as [3][5] or by 'title'.", check=check_locator, needs=("sources",)),
-    Rule("entity-role", ERROR, "cross-table", "Entity kinds fit their role: reserves of a country, facility or the world; an investor is a company, government body or consortium; a recipient a company or facility.", check=check_entity_roles, needs=("entities",)),
+    Rule("entity-role", ERROR, "cross-table", "Entity kinds fit their role: reserves of a country, facility or the world; an investor is a company, government body, consortium or international organisation; a recipient a company or facility.", check=check_entity_roles, needs=("entities",)),
     Rule("entity-parent", ERROR, "row", "A facility belongs to a company, a government body to a country; countries carry an ISO code, the world none.", check=check_entity_parent, needs=("entities",)),
     # cross-table errors
     Rule("share-sum", ERROR, "cross-table", "For one stage, measure and year, the shares of distinct countries add to no more than 100% (lower bounds count as given; the lowest figure per country is used).",

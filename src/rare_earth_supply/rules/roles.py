@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import polars as pl
 
-FACT_TABLES = ("reserves", "production", "capacity_shares", "plant_capacities", "investments", "deal_terms", "costs", "prices", "trade", "technology",
+FACT_TABLES = ("reserves", "production", "capacity_shares", "plant_capacities", "investments", "deal_terms", "costs", "prices", "exchange_rates",
+               "trade", "technology",
                "timeline", "quotas", "policy_measures", "employment")
 
 VALUE_COLUMN = {
@@ -19,6 +20,7 @@ VALUE_COLUMN = {
     "deal_terms": "value",
     "costs": "value",
     "prices": "price",
+    "exchange_rates": "rate",
     "trade": "value",
     "technology": "value",
     "timeline": "value",
@@ -28,7 +30,8 @@ VALUE_COLUMN = {
 }
 
 # Year-valued columns compared with the year the citing source was published.
-YEAR_COLUMNS = {"reserves": "as_of", "production": "year", "capacity_shares": "year", "costs": "year", "prices": "year", "trade": "period_end",
+YEAR_COLUMNS = {"reserves": "as_of", "production": "year", "capacity_shares": "year", "costs": "year", "prices": "year", "exchange_rates": "year",
+                "trade": "period_end",
                 "employment": "year"}
 # quotas are set ahead of the year they cover: the announcement date is what a source can report
 DATE_COLUMNS = {"investments": "announced", "quotas": "announced"}
@@ -42,9 +45,11 @@ ENTITY_ROLES = {
     ("capacity_shares", "entity_id"): {"region", "country", "company"},
     ("plant_capacities", "facility_id"): {"facility", "company"},
     ("plant_capacities", "operator_id"): {"company", "consortium", "government_body"},
-    ("investments", "investor_id"): {"company", "government_body", "consortium"},
+    ("investments", "investor_id"): {"company", "government_body", "consortium", "international_organization"},
     ("investments", "recipient_id"): {"company", "facility"},
-    ("costs", "entity_id"): {"country", "company", "facility"},
+    ("investments", "facility_id"): {"facility"},
+    ("costs", "facility_id"): {"facility"},
+    ("costs", "entity_id"): {"country", "region", "company", "facility"},  # a region: an estimate for outside China
     ("prices", "entity_id"): {"world", "region", "country", "company"},
     ("trade", "entity_id"): {"country", "region"},
     ("trade", "partner_id"): {"country", "region"},
@@ -64,10 +69,12 @@ SUBJECT = {
     "capacity_shares": ("entity_id", "stage", "measure", "scope", "figure_kind", "scenario", "year"),
     # a plant's capacity as stated at one date: a later statement (an expansion, a delay) is a later row
     "plant_capacities": ("facility_id", "stage", "product", "unit", "as_of"),
-    "investments": ("investor_id", "recipient_id", "instrument", "currency"),
+    # one commitment (deal) in one state: its close or amendment is another subject, a second source for it the same
+    "investments": ("deal", "instrument", "deal_status", "currency"),
     "deal_terms": ("investment_id", "term", "unit"),
-    "costs": ("entity_id", "item", "unit", "year"),
-    "prices": ("entity_id", "product", "purity_pct", "kind", "year", "unit"),
+    "costs": ("entity_id", "facility_id", "item", "unit", "basis", "year", "period_start", "period_end"),
+    "prices": ("entity_id", "product", "purity_pct", "kind", "basis", "year", "period_start", "period_end", "unit"),
+    "exchange_rates": ("currency", "year", "quoted_as"),
     "trade": ("entity_id", "partner_id", "product", "measure", "period_start", "period_end", "unit"),
     "technology": ("entity_id", "item", "unit"),
     "timeline": ("entity_id", "event", "unit"),

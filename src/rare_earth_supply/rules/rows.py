@@ -17,10 +17,14 @@ def check_amount_currency(ctx: Context) -> pl.DataFrame:
                 pl.lit("an amount needs its currency"))
 
 
+PERIOD_TABLES = ("trade", "costs", "prices")  # trade's periods are years, costs' and prices' dates
+
+
 def check_period_order(ctx: Context) -> pl.DataFrame:
-    frame = ctx.frames["trade"]
-    return hits(frame, "trade", "period_end", (pl.col("period_end") < pl.col("period_start")).fill_null(False), pl.col("period_end"),
-                pl.format("the period ends ({}) before it starts ({})", pl.col("period_end"), pl.col("period_start")))
+    return concat([
+        hits(ctx.frames[t], t, "period_end", (pl.col("period_end") < pl.col("period_start")).fill_null(False), pl.col("period_end"),
+             pl.format("the period ends ({}) before it starts ({})", pl.col("period_end"), pl.col("period_start")))
+        for t in present(ctx, PERIOD_TABLES) if "period_end" in ctx.frames[t].columns])
 
 
 def _percent(table: str) -> pl.Expr | None:
