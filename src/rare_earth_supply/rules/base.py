@@ -1,6 +1,7 @@
 """What every rule is made of: the rule record, the frames it reads, and the shape of its findings."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -10,9 +11,13 @@ from rare_earth_supply.read.csvfile import LINE
 
 
 def memo(cache: dict, key: object, compute: Callable[[], Any]) -> Any:
-    """`cache[key]`, computed once per validation (work that several rules share)."""
-    if key not in cache:
-        cache[key] = compute()
+    """`cache[key]`, computed once per validation (work that several rules share), also when rules run side by side:
+    the first rule to ask computes it under the key's lock, the others wait for it instead of doing it again."""
+    if key in cache:
+        return cache[key]
+    with cache.setdefault(("memo-lock", key), threading.Lock()):  # setdefault is atomic: one lock per key
+        if key not in cache:
+            cache[key] = compute()
     return cache[key]
 
 
