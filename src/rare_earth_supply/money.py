@@ -41,8 +41,7 @@ def currency_and_year(table: str, frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr
     """The row's currency and the year it is converted in."""
     if table == "investments":
         return pl.col("currency"), pl.coalesce(pl.col("announced").dt.year(), pl.col("status_as_of").dt.year()).cast(pl.Int64)
-    unit = pl.col("unit").str.split("/").list.first()
-    currency = pl.when(unit.str.contains(r"^[A-Z]{3}$")).then(unit)
+    currency = pl.when(pl.col("unit").str.contains(r"^[A-Z]{3}(/|$)")).then(pl.col("unit").str.slice(0, 3))
     end = pl.col("period_end").dt.year() if "period_end" in frame.columns else pl.lit(None, pl.Int32)
     return currency, pl.coalesce(pl.col("year").cast(pl.Int64), end.cast(pl.Int64))
 
