@@ -43,8 +43,9 @@ def _subject_label(columns: tuple[str, ...]) -> pl.Expr:
 
 
 def _raw(frames: dict[str, pl.DataFrame], table: str, cache: dict | None = None, undated: bool = False) -> pl.DataFrame | None:
-    """One table's figures: subject, id, line, source, qualifier, value, and `_subject` (a 64-bit hash
-    of the subject columns, computed once per validation and shared by every rule that groups figures).
+    """One table's figures that share their subject with another row (the only ones any comparison can
+    involve): subject, id, line, source, qualifier, value, and `_subject` (a 64-bit hash of the subject
+    columns, computed once per validation and shared by every rule that groups figures).
 
     A figure its source gives no year for speaks to no year another source does: it is compared with
     nothing, so it is left out unless `undated` (for the duplicate check: a pasted copy is still a copy)."""
@@ -53,11 +54,13 @@ def _raw(frames: dict[str, pl.DataFrame], table: str, cache: dict | None = None,
         if frame is None:
             return None
         frame = with_subject(frame, table)
-        voice = _voice(frames)
         rows = frame.select(
             *[c for c in SUBJECT[table] if c != "id"], pl.col("id").cast(pl.String), LINE, "source_id", "qualifier",
-            pl.col(VALUE_COLUMN[table]).cast(pl.Float64).alias("value"), voice.alias("_voice"), _edition(frames).alias("_edition"),
-            pl.struct(list(SUBJECT[table])).hash(seed=7).alias("_subject"), voice.hash(seed=11).alias("_source"))
+            pl.col(VALUE_COLUMN[table]).cast(pl.Float64).alias("value"), pl.struct(list(SUBJECT[table])).hash(seed=7).alias("_subject"))
+        # a figure alone on its subject is compared with nothing: drop it before the per-row lookups below
+        rows = rows.filter(pl.col("_subject").is_duplicated())
+        voice = _voice(frames)
+        rows = rows.with_columns(voice.alias("_voice"), _edition(frames).alias("_edition"), voice.hash(seed=11).alias("_source"))
         # selecting columns shares their memory; filtering copies it: filter only where there is something to drop
         if rows.select(pl.col("value").null_count() + pl.col("source_id").null_count()).item():
             rows = rows.drop_nulls(["value", "source_id"])
@@ -117,7 +120,7 @@ def _repeated(rows: pl.DataFrame, columns: list[str], hashed: list[str]) -> pl.D
 
 
 def figures(frames: dict[str, pl.DataFrame], table: str, cache: dict | None = None) -> pl.DataFrame | None:
-    """One table's figures with their subject, bounds and tolerances, or None if the table is absent."""
+    """One table's figures that share a subject with another row, with bounds and tolerances; None if the table is absent."""
     rows = _raw(frames, table, cache)
     return None if rows is None else _described(rows, table)
 
