@@ -75,3 +75,15 @@ def test_rules_prints_the_whole_catalogue():
 def test_module_and_console_script_run():
     done = subprocess.run([sys.executable, "-m", "rare_earth_supply", "tables"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.split() == res.tables()
+
+
+def test_show_prints_a_preferred_view_with_dollars_and_a_computed_view_as_csv():
+    preferred = runner.invoke(app, ["show", "investments", "--view", "preferred", "-c", "id,amount,amount_usd", "-f", "csv"])
+    assert preferred.exit_code == 0, preferred.output
+    assert "inv-053,1250000000.0,868875000.0" in preferred.output  # A$1.25 billion at the 2022 G.5A rate
+    funding = runner.invoke(app, ["show", "funding", "-f", "csv"])
+    assert funding.exit_code == 0 and funding.output.startswith("investor_country,public,year,instrument,stage,deals,amount_usd")
+    assert ",inv-053,,inv-054\n" in funding.output  # list cells joined with '|'; the part is listed, not added
+    for args, words in ((["show", "funding", "--view", "status"], "computed view"), (["show", "sources", "--view", "preferred"], "holds no figures")):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and words in result.output and "Traceback" not in result.output

@@ -31,13 +31,13 @@ def _preferred(table: str, row_id: str) -> dict:
 def test_an_australian_loan_is_converted_at_the_fed_average_of_its_announcement_year():
     iluka = _preferred("investments", "inv-053")  # A$1.25 billion, announced 4 April 2022
     assert (iluka["amount"], iluka["currency"], iluka["usd_year"]) == (1_250_000_000, "AUD", 2022)
-    assert iluka["amount_usd"] == pytest.approx(1_250_000_000 * 0.6951)  # G.5A 2022: 0.6951 US dollars per A$
+    assert iluka["amount_usd"] == 868_875_000  # 1,250,000,000 × 0.6951 (G.5A 2022: US dollars per A$), to the cent
     assert iluka["usd_rate_source_id"] == "frb-g5a-2024" and iluka["usd_note"] is None
 
 
 def test_a_price_per_tonne_in_yuan_is_divided_by_the_yuan_rate_and_keeps_its_tonne():
     quote = _preferred("prices", "price-284")  # NdPr oxide, 525,000 yuan per tonne on 20 October 2023
-    assert quote["price_usd"] == pytest.approx(525_000 / 7.0809)  # G.5A 2023: 7.0809 yuan per US dollar
+    assert quote["price_usd"] == round(525_000 / 7.0809, 2)  # G.5A 2023: 7.0809 yuan per US dollar, to the cent
     assert quote["usd_unit"] == "USD/t"
 
 
@@ -48,7 +48,7 @@ def test_every_converted_row_is_its_figure_times_the_rate_of_its_currency_and_ye
         for row in view.iter_rows(named=True):
             currency = row["currency"] if table == "investments" else row["unit"].split("/")[0]
             expected = row[column] * (1.0 if currency == "USD" else _usd_per_unit(currency, row["usd_year"]))
-            assert row[money.USD_COLUMN[table]] == pytest.approx(expected), row["id"]
+            assert row[money.USD_COLUMN[table]] == pytest.approx(expected, abs=0.005), row["id"]  # to the cent
 
 
 def test_a_row_without_a_rate_says_why_and_gets_no_dollar_figure():
@@ -103,7 +103,7 @@ def test_funding_sums_are_reproducible_from_the_rows_they_name():
             if not row["amount"] or (row["currency"] != "USD" and not when):  # no sum, or no year to convert a foreign one in
                 continue
             total += float(row["amount"]) * (1.0 if row["currency"] == "USD" else _usd_per_unit(row["currency"], int(when[:4])))
-        assert group["amount_usd"] == pytest.approx(total), group
+        assert group["amount_usd"] == pytest.approx(total, abs=0.005 * len(group["investment_ids"])), group
 
 
 def test_real_packages_count_their_latest_state_and_never_their_parts():

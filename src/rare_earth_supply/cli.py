@@ -98,20 +98,43 @@ def _columns(spec: str, available: list[str], table: str) -> list[str]:
     return wanted
 
 
+# the computed views `show` prints beside the tables: name -> the function of the package that computes it
+COMPUTED_VIEWS = ("concentration", "capacity_outside_china", "funding")
+
+
+class View(str, Enum):
+    all = "all"
+    status = "status"
+    preferred = "preferred"
+
+
 @app.command()
 def show(
-    table: str = typer.Argument(..., help="Table name, e.g. reserves."),
+    table: str = typer.Argument(..., help="Table name, e.g. reserves, or a computed view: " + ", ".join(COMPUTED_VIEWS) + "."),
     path: Optional[Path] = PathOption,
     limit: int = typer.Option(0, "--limit", "-n", min=0, help="Show at most this many rows (0: all)."),
     columns: Optional[str] = typer.Option(None, "--columns", "-c", help="Comma-separated columns to show."),
+    view: View = typer.Option(View.all, "--view", help="all (as curated), status or preferred (the figure to use, with US-dollar figures)."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
 ) -> None:
-    """Print one table."""
-    from rare_earth_supply import read_table
+    """Print one table, one of its views, or a computed view (list cells joined with '|')."""
+    import rare_earth_supply as res
+    from rare_earth_supply.release.derived import joined
     with guard():
         package = open_package(path)
-        frame = read_table(package, table)
-        _note_open_errata(package, table)
+        if table in COMPUTED_VIEWS:
+            if view is not View.all:
+                raise UsageError(f"{table} is a computed view: --view applies to the tables")
+            frame = getattr(res, table)(path=package.root)
+        else:
+            frame = res.read_table(package, table)
+            if view is not View.all:
+                try:
+                    frame = res.with_status(package, table, frame, view.value)
+                except ValueError as exc:  # a table without figures (sources, entities) has no status
+                    raise UsageError(str(exc)) from None
+            _note_open_errata(package, table)
+        frame = joined(frame)
         if columns:
             frame = frame.select(_columns(columns, frame.columns, table))
     if limit:

@@ -17,9 +17,9 @@ import polars as pl
 CONVERTED = {"investments": "amount", "costs": "value", "prices": "price"}  # table -> the money column
 USD_COLUMN = {"investments": "amount_usd", "costs": "value_usd", "prices": "price_usd"}
 DESCRIPTIONS = {
-    "amount_usd": "The amount in US dollars: amount × usd_rate (derived, never typed; empty where usd_note says why).",
-    "value_usd": "The value in US dollars (per the same physical unit): value × usd_rate; empty for percentages or where usd_note says why.",
-    "price_usd": "The price in US dollars (per the same physical unit): price × usd_rate; empty where usd_note says why.",
+    "amount_usd": "The amount in US dollars: amount × usd_rate, to the cent (derived, never typed; empty where usd_note says why).",
+    "value_usd": "The value in US dollars (per the same physical unit): value × usd_rate, to the cent; empty for percentages or where usd_note says why.",
+    "price_usd": "The price in US dollars (per the same physical unit): price × usd_rate, to the cent; empty where usd_note says why.",
     "usd_unit": "The unit of the US-dollar figure: the row's unit with its currency replaced by USD.",
     "usd_year": "The year whose annual average rate converts the row.",
     "usd_rate": "US dollars per unit of the row's currency in usd_year (1 for USD; the inverse of a rate quoted per dollar).",
@@ -66,7 +66,7 @@ def with_usd(frame: pl.DataFrame, table: str, rates: pl.DataFrame | None) -> pl.
             .otherwise(pl.format("exchange_rates has no {} rate for {}", pl.col("_currency"), pl.col("usd_year"))))
     unit = pl.col("unit").str.replace(r"^[A-Z]{3}", "USD") if table != "investments" else None
     converted = rows.with_columns(rate.alias("usd_rate")).with_columns(
-        pl.when(note.is_null()).then(pl.col(value).cast(pl.Float64) * pl.col("usd_rate")).alias(USD_COLUMN[table]),
+        pl.when(note.is_null()).then((pl.col(value).cast(pl.Float64) * pl.col("usd_rate")).round(2)).alias(USD_COLUMN[table]),
         *([pl.when(pl.col("_currency").is_not_null()).then(unit).alias("usd_unit")] if unit is not None else []),
         note.alias("usd_note"))
     keep = pl.col("_currency").is_not_null() & pl.col(value).is_not_null()

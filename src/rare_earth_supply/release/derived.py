@@ -76,7 +76,7 @@ def table_schema(frame: pl.DataFrame, known: dict[str, dict], described: dict[st
     return {**({"description": description} if description else {}), **schema}
 
 
-def _joined(frame: pl.DataFrame) -> pl.DataFrame:
+def joined(frame: pl.DataFrame) -> pl.DataFrame:
     """List columns as `|`-separated text (Parquet and SQLite readers everywhere can read it)."""
     lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
     return frame.with_columns(pl.when(pl.col(c).list.len() > 0).then(pl.col(c).list.join("|")).alias(c) for c in lists)
@@ -87,13 +87,13 @@ def status_and_preferred(package: Package, frames: dict[str, pl.DataFrame]) -> l
     from rare_earth_supply import status
     tables = status.fact_tables(frames)
     columns = [name for name, _ in STATUS_FIELDS]
-    parts = [_joined(status.annotate(frames, t).select(pl.lit(t).alias("table"), *columns[1:])) for t in tables]
+    parts = [joined(status.annotate(frames, t).select(pl.lit(t).alias("table"), *columns[1:])) for t in tables]
     statuses = pl.concat(parts) if parts else pl.DataFrame(schema={c: pl.String for c in columns})
     described = {**dict(STATUS_FIELDS), **money.DESCRIPTIONS}
     found = [Derived(STATUS_TABLE, "Row status", STATUS_DESCRIPTION, statuses,
                      table_schema(statuses, {}, described, ["table", "id"], STATUS_DESCRIPTION), parquet=False)]
     for name in tables:
-        frame = _joined(status.preferred(frames, name))
+        frame = joined(status.preferred(frames, name))
         known = {f["name"]: f for f in package.schema(name)["fields"]}
         text = f"One row per subject of {name}: the figure to use, with its status (load('{name}', view='preferred'))."
         found.append(Derived(f"{name}_preferred", f"{package.resource(name).get('title', name)}, preferred view", text, frame,
@@ -126,11 +126,11 @@ def chain_views(package: Package, frames: dict[str, pl.DataFrame]) -> list[Deriv
     found = []
     needed = {"scope", "figure_kind", "scenario", "measure"}  # releases before 0.7.0 had shares without them: no view
     if {"capacity_shares", "production", "entities", "sources"} <= set(frames) and needed <= set(frames["capacity_shares"].columns):
-        frame = _joined(chain.concentration_of(frames))
+        frame = joined(chain.concentration_of(frames))
         found.append(Derived("concentration", "Concentration by stage", CONCENTRATION_TEXT, frame,
                              _view_schema(frame, package, ("capacity_shares", "production"), chain.DESCRIPTIONS, CONCENTRATION_TEXT)))
     if {"plant_capacities", "entities", "sources"} <= set(frames):
-        frame = _joined(chain.capacity_outside_china_of(frames))
+        frame = joined(chain.capacity_outside_china_of(frames))
         described = {**chain.DESCRIPTIONS, "year": chain.PIPELINE_YEAR}
         found.append(Derived("capacity_outside_china", "Plant capacity outside China", PIPELINE_TEXT, frame,
                              _view_schema(frame, package, ("plant_capacities",), described, PIPELINE_TEXT), stem="capacity-outside-china"))
@@ -147,7 +147,7 @@ def money_views(package: Package, frames: dict[str, pl.DataFrame]) -> list[Deriv
     from rare_earth_supply import commitments
     if not ({"investments", "entities", "sources"} <= set(frames) and "deal" in frames["investments"].columns):
         return []
-    frame = _joined(commitments.funding_of(frames))
+    frame = joined(commitments.funding_of(frames))
     return [Derived("funding", "Funding by country and year", FUNDING_TEXT, frame,
                     _view_schema(frame, package, ("investments",), commitments.DESCRIPTIONS, FUNDING_TEXT))]
 
