@@ -55,7 +55,7 @@ def consistency_frames(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFram
             "computed_pct", "difference_pp", "verdict")),
         "Country shares of world mine production, computed": _section(lambda: consistency.computed_shares(frames)),
         "Stated shares of mining against the statistics": _section(lambda: consistency.mining_shares(frames)),
-        "Figures only one news summary gives": _section(lambda: _single_news(frames)),
+        "Figures only one summary gives (of a news article, or a web digest of a filing)": _section(lambda: _single_news(frames)),
         "Statuses": _section(lambda: _statuses(frames)),
     }
 
