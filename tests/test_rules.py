@@ -60,6 +60,7 @@ def _script_homepage(p):
 MUTATIONS = {
     "web-address": _script_homepage,
     "deal-parties": lambda p: p.set("investments", "inv-004", "investor_id", "us-dod"),  # Apple's supply deal, now the DoD's too
+    "deal-committed": lambda p: p.set("investments", "inv-053", "deal_status", "disbursed"),  # Iluka's loan: a payment, no commitment
     "part-of-deal": lambda p: p.set("investments", "inv-054", "part_of", "efa-cmf-iluka-loan-2022"),  # a deal that does not exist
     "status-after-announcement": lambda p: p.set("investments", "inv-011", "status_as_of", "2025-07-01"),  # before 10 July 2025
     "usd-rate-exists": lambda p: p.write("exchange_rates", p.read("exchange_rates").filter(pl.col("id") != "fx-004")),  # AUD 2022

@@ -9,7 +9,7 @@ Each commitment (a `deal`) is counted once, however many rows report on it:
 - the sum counted is that of the deal's latest commitment state — announced, conditional, closed or
   amended, by the date of the record (then by that order) — so an amended loan counts at its new amount
   and a conditional one at what was finally closed; `disbursed` rows report money paid out, which does
-  not change what was committed, and are not added;
+  not change what was committed, and are not added (rule deal-committed: every deal states a commitment);
 - a deal whose latest state is `cancelled` counts nothing (it is listed in `cancelled_ids`);
 - where the latest state has several instruments (a prepayment inside a purchase commitment), the
   largest is counted, never their sum: the parts of one commitment do not add to more than it;

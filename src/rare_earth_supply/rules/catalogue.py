@@ -19,7 +19,8 @@ from rare_earth_supply.rules.cross_table import (
     check_country_within_world, check_event_after_source, check_facility_within_country, check_foreign_keys, check_locator, check_share_sum)
 from rare_earth_supply.rules.rows import (
     check_amount_currency, check_entity_parent, check_period_order, check_qualifier)
-from rare_earth_supply.rules.money import check_deal_parties, check_part_of, check_status_after_announcement, check_usd_rate
+from rare_earth_supply.rules.money import (
+    check_deal_committed, check_deal_parties, check_part_of, check_status_after_announcement, check_usd_rate)
 from rare_earth_supply.rules.measures import check_elements, check_measure_sequence
 from rare_earth_supply.rules.plants import check_capacity_unit, check_expected_after_statement
 from rare_earth_supply.rules.quotas import check_quota_batches, check_quota_scopes
@@ -63,6 +64,8 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("period-order", ERROR, "row", "A period (of trade, a cost or a price) does not end before it starts.", check=check_period_order),
     Rule("deal-parties", ERROR, "row", "The rows of one deal (one commitment's announcement, close, amendment or cancellation) name one investor.",
          check=check_deal_parties, needs=("investments",)),
+    Rule("deal-committed", ERROR, "row", "Every deal has a row that states its commitment (announced, conditional, closed, amended or cancelled); a disbursement alone cannot be counted.",
+         check=check_deal_committed, needs=("investments",)),
     Rule("part-of-deal", ERROR, "row", "A commitment recorded as part of another names another deal of the table, whose sum then counts it (else it would be counted nowhere).",
          check=check_part_of, needs=("investments",)),
     Rule("status-after-announcement", ERROR, "row", "A deal's status is not dated before the deal was first announced.",

@@ -1,5 +1,6 @@
-"""Rules on money: a deal's rows speak of one commitment, a part names the deal that counts it, a status is not
-dated before its announcement, and a currency converted to US dollars has its rate for the year it is converted in.
+"""Rules on money: a deal's rows speak of one commitment and one of them states it, a part names the deal that counts
+it, a status is not dated before its announcement, and a currency converted to US dollars has its rate for the year
+it is converted in.
 
 A missing rate is an error only inside the rate table's grid — a currency the table holds for other years, in a
 year it holds for other currencies: that gap is a curation slip. A currency the official source does not quote,
@@ -66,3 +67,15 @@ def check_status_after_announcement(ctx: Context) -> pl.DataFrame:
     rows = frame.filter(pl.col("status_as_of").is_not_null()).join(announced, on="deal")
     return hits(rows, "investments", "status_as_of", pl.col("status_as_of") < pl.col("_announced"), pl.col("status_as_of"),
                 pl.format("a {} status dated {}, before the deal was announced ({})", pl.col("deal_status"), pl.col("status_as_of"), pl.col("_announced")))
+
+
+COMMITMENT_STATES = ("announced", "conditional", "closed", "amended", "cancelled")
+
+
+def check_deal_committed(ctx: Context) -> pl.DataFrame:
+    frame = ctx.frames["investments"]
+    committed = frame.filter(pl.col("deal_status").is_in(COMMITMENT_STATES)).select("deal").unique()
+    uncommitted = frame.join(committed, on="deal", how="anti")
+    return hits(uncommitted, "investments", "deal_status", pl.lit(True), pl.col("deal_status"),
+                pl.format("deal {} has no row that states the commitment (announced, conditional, closed, amended or cancelled): "
+                          "a payment needs the commitment it pays out, or funding() cannot count it", pl.col("deal")))
