@@ -69,7 +69,9 @@ def with_usd(frame: pl.DataFrame, table: str, rates: pl.DataFrame | None) -> pl.
         pl.when(note.is_null()).then((pl.col(value).cast(pl.Float64) * pl.col("usd_rate")).round(2)).alias(USD_COLUMN[table]),
         *([pl.when(pl.col("_currency").is_not_null()).then(unit).alias("usd_unit")] if unit is not None else []),
         note.alias("usd_note"))
+    # a row without a note is converted (a sum of money with its rate): only it keeps the rate columns
+    converted_row = pl.col("usd_note").is_null()
     keep = pl.col("_currency").is_not_null() & pl.col(value).is_not_null()
     return converted.with_columns(
-        pl.when(keep & note.is_null()).then(pl.col(c)).alias(c) for c in ("usd_rate", "usd_rate_id", "usd_rate_source_id")
-    ).with_columns(pl.when(keep).then(pl.col("usd_year")).alias("usd_year")).drop("_currency")
+        *[pl.when(converted_row).then(pl.col(c)).alias(c) for c in ("usd_rate", "usd_rate_id", "usd_rate_source_id")],
+        pl.when(keep).then(pl.col("usd_year")).alias("usd_year")).drop("_currency")
