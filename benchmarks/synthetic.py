@@ -13,6 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
+from rare_earth_supply.commitments import COMMITMENT_ORDER
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "news-002"  # undated, so generated years never postdate it
 
@@ -73,7 +75,9 @@ def _facts(table: str, n: int, entities: list[str], investments: list[str]) -> p
     if table == "timeline":
         frame = frame.with_columns(pl.lit("years").alias("unit"))
     if table == "investments":
-        frame = frame.with_columns(pl.lit("supply_agreement").alias("instrument"))
+        # one row per deal, so each row states the deal's commitment (rule deal-committed)
+        frame = frame.with_columns(pl.lit("supply_agreement").alias("instrument"),
+                                   _choice(list(COMMITMENT_ORDER), n, 99).alias("deal_status"))
     return frame.select(list(fields))
 
 

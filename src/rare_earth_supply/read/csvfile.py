@@ -41,6 +41,7 @@ class _Scan:
     commas: int = 0
     ends_with_newline: bool = False
     carriage_return_line: int | None = None
+    quoted: bool = False  # a double quote anywhere: only then can a cell hold a comma
 
 
 def _scan(path: Path) -> _Scan:
@@ -55,6 +56,7 @@ def _scan(path: Path) -> _Scan:
                 found.carriage_return_line = found.newlines + chunk.count(b"\n", 0, at) + 1
             found.newlines += chunk.count(b"\n")
             found.commas += chunk.count(b",")
+            found.quoted = found.quoted or chunk.find(b'"') >= 0
             found.size += len(chunk)
             found.ends_with_newline = chunk.endswith(b"\n")
             if not found.header_complete and len(found.header) > MAX_HEADER_BYTES:
@@ -202,7 +204,7 @@ def read_text(table: str, path: Path, schema: dict) -> tuple[pl.DataFrame | None
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return None, located or [_file_problem(table, "csv-malformed", f"{path.name}: not a well-formed CSV ({first_line[:200]})")]
     inside = frame.select(pl.sum_horizontal(
-        pl.col(n).str.count_matches(",", literal=True).sum() for n in names)).item() if frame.height else 0
+        pl.col(n).str.count_matches(",", literal=True).sum() for n in names)).item() if frame.height and scan.quoted else 0
     header_inside = sum(label.count(",") for label in header)
     if frame.height != lines - 1 or scan.commas != (len(names) - 1) * lines + inside + header_inside:
         return None, _line_problems(table, path, len(names)) or [

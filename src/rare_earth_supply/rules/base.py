@@ -65,5 +65,17 @@ def concat(parts: list[pl.DataFrame]) -> pl.DataFrame:
     return pl.concat([pl.DataFrame(schema=HIT_SCHEMA), *parts]) if parts else pl.DataFrame(schema=HIT_SCHEMA)
 
 
+def distinct(ctx: Context, columns: list[tuple[str, str]]) -> dict[tuple[str, str], pl.Series]:
+    """The distinct non-empty values (as text) of each (table, column), all collected in one parallel pass and
+    kept for the validation: rules on keys look at these instead of every row. A column a table lacks is left out
+    (the rule that reads it reports itself skipped)."""
+    def compute() -> dict[tuple[str, str], pl.Series]:
+        wanted = [(t, c) for t, c in dict.fromkeys(columns) if t in ctx.frames and c in ctx.frames[t].columns]
+        found = pl.collect_all([ctx.frames[t].lazy().select(pl.col(c).drop_nulls().cast(pl.String).unique().alias("_v"))
+                                for t, c in wanted])
+        return {key: frame["_v"] for key, frame in zip(wanted, found)}
+    return memo(ctx.cache, ("distinct", tuple(columns)), compute)
+
+
 def present(ctx: Context, tables) -> list[str]:
     return [t for t in tables if t in ctx.frames]

@@ -6,9 +6,33 @@ import polars as pl
 from rare_earth_supply.read.boundary import foreign_key_target
 from rare_earth_supply.read.csvfile import LINE
 from rare_earth_supply.rules import bounds, consistency
-from rare_earth_supply.rules.base import Context, concat, hits, present
+from rare_earth_supply.rules.base import Context, concat, distinct, hits, present
 from rare_earth_supply.rules.measures import before
 from rare_earth_supply.rules.roles import DATE_COLUMNS, ENTITY_ROLES, FACT_TABLES, PARTIAL_DATE_COLUMNS, SHARE_OF_WORLD, YEAR_COLUMNS
+
+
+def _single_keys(ctx: Context) -> list[tuple[str, str, str, str]]:
+    """(table, field, referenced table, referenced field) of every one-column foreign key between readable tables."""
+    keys = []
+    for table, schema in ctx.schemas.items():
+        for fk in schema.get("foreignKeys", []) if table in ctx.frames else []:
+            ref_table, fields, ref_fields = foreign_key_target(fk, table)
+            if len(fields) == 1 and ref_table in ctx.frames:
+                keys.append((table, fields[0], ref_table, ref_fields[0]))
+    return keys
+
+
+def _key_values(ctx: Context) -> dict[tuple[str, str], pl.Series]:
+    """Distinct values of every column that names a row (foreign keys, their targets, entity roles), shared by
+    foreign-key and entity-role and collected in one parallel pass."""
+    columns = [pair for t, f, rt, rf in _single_keys(ctx) for pair in ((t, f), (rt, rf))] + list(ENTITY_ROLES)
+    return distinct(ctx, columns)
+
+
+def _values(ctx: Context, table: str, column: str) -> pl.Series:
+    """One column's distinct values; a column the table lacks raises polars' ColumnNotFoundError (the rule is skipped)."""
+    found = _key_values(ctx).get((table, column))
+    return found if found is not None else ctx.frames[table].get_column(column)
 
 
 def check_foreign_keys(ctx: Context) -> pl.DataFrame:
@@ -19,16 +43,13 @@ def check_foreign_keys(ctx: Context) -> pl.DataFrame:
     (usually no) values found missing, so a million rows cost one hash of their distinct ids.
     """
     single: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for table, field, ref_table, ref_field in _single_keys(ctx):
+        single.setdefault((ref_table, ref_field), []).append((table, field))
     parts = []
     for table, schema in ctx.schemas.items():
-        if table not in ctx.frames:
-            continue
-        for fk in schema.get("foreignKeys", []):
+        for fk in schema.get("foreignKeys", []) if table in ctx.frames else []:
             ref_table, fields, ref_fields = foreign_key_target(fk, table)
-            if ref_table not in ctx.frames:
-                continue
-            if len(fields) == 1:
-                single.setdefault((ref_table, ref_fields[0]), []).append((table, fields[0]))
+            if len(fields) == 1 or ref_table not in ctx.frames:
                 continue
             frame, target = ctx.frames[table], ctx.frames[ref_table]
             shown = pl.concat_str([pl.col(f).cast(pl.String) for f in fields], separator=", ")
@@ -36,9 +57,9 @@ def check_foreign_keys(ctx: Context) -> pl.DataFrame:
             parts.append(hits(frame.drop_nulls(fields).join(keys, on=fields, how="anti"), table, ", ".join(fields), pl.lit(True), shown,
                               pl.concat_str([shown, pl.lit(f" is not an id in {ref_table}.{', '.join(ref_fields)}")])))
     for (ref_table, ref_field), users in single.items():
-        known = ctx.frames[ref_table].select(pl.col(ref_field).cast(pl.String).alias("_v")).drop_nulls()
-        used = pl.concat([ctx.frames[t].select(pl.col(f).cast(pl.String).alias("_v")).drop_nulls().unique() for t, f in users]).unique()
-        missing = used.join(known, on="_v", how="anti")["_v"]
+        known = _values(ctx, ref_table, ref_field)
+        used = pl.concat([_values(ctx, *user) for user in users]).unique()
+        missing = used.filter(~used.is_in(known.implode()))
         if missing.is_empty():
             continue
         for table, field in users:
@@ -100,18 +121,20 @@ def _kinds(ctx: Context) -> pl.DataFrame:
 
 
 def check_entity_roles(ctx: Context) -> pl.DataFrame:
-    kinds = _kinds(ctx)
+    # an entity id may repeat (a duplicated row is reported by primary-key): take one kind per id
+    kinds = _kinds(ctx).unique("id", keep="first").select("id", pl.col("kind").alias("_kind"))
     parts = []
     for (table, column), allowed in ENTITY_ROLES.items():
         if table not in ctx.frames:
             continue
-        # the entities that may not play this role are few: look them up instead of joining every row
-        wrong = kinds.filter(~pl.col("kind").is_in(sorted(allowed)))
-        if wrong.is_empty():
+        # the column's distinct ids first: rows are looked at only for ids of a wrong kind
+        used = _values(ctx, table, column)
+        kind_of = (kinds.join(used.to_frame("id"), on="id", how="semi").filter(~pl.col("_kind").is_in(sorted(allowed)))
+                   .rename({"id": column}))
+        if kind_of.is_empty():
             continue
-        # an entity id may repeat (a duplicated row is reported by primary-key): take one kind per id
-        kind_of = wrong.unique("id", keep="first").select(pl.col("id").alias(column), pl.col("kind").alias("_kind"))
-        flagged = ctx.frames[table].filter(pl.col(column).is_in(kind_of[column].implode())).join(kind_of, on=column, how="left")
+        named = kind_of[column]
+        flagged = ctx.frames[table].filter(pl.col(column).is_in(named.implode())).join(kind_of, on=column, how="left")
         parts.append(hits(flagged, table, column, pl.lit(True), pl.col(column),
                           pl.concat_str([pl.lit("entity "), pl.col(column), pl.lit(" is a "), pl.col("_kind"),
                                          pl.lit(f"; {column} must be one of: {', '.join(sorted(allowed))}")])))

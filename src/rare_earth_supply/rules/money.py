@@ -39,7 +39,8 @@ def check_usd_rate(ctx: Context) -> pl.DataFrame:
 
 
 def check_deal_parties(ctx: Context) -> pl.DataFrame:
-    frame = ctx.frames["investments"]
+    # only deals of more than one row can mix investors: most deals are one row, so group those few
+    frame = ctx.frames["investments"].filter(pl.col("deal").is_duplicated())
     mixed = frame.group_by("deal").agg(pl.col("investor_id").n_unique().alias("_n")).filter(pl.col("_n") > 1)
     if mixed.is_empty():
         return concat([])
@@ -74,8 +75,13 @@ COMMITMENT_STATES = ("announced", "conditional", "closed", "amended", "cancelled
 
 def check_deal_committed(ctx: Context) -> pl.DataFrame:
     frame = ctx.frames["investments"]
-    committed = frame.filter(pl.col("deal_status").is_in(COMMITMENT_STATES)).select("deal").unique()
-    uncommitted = frame.join(committed, on="deal", how="anti")
+    # a row that states a commitment commits its deal: only the deals of the other rows need a look-up
+    states = pl.col("deal_status").is_in(COMMITMENT_STATES).fill_null(False)
+    others = frame.filter(~states)
+    if others.is_empty():
+        return concat([])
+    committed = frame.filter(states & pl.col("deal").is_in(others["deal"].unique().implode())).select("deal").unique()
+    uncommitted = others.join(committed, on="deal", how="anti")
     return hits(uncommitted, "investments", "deal_status", pl.lit(True), pl.col("deal_status"),
                 pl.format("deal {} has no row that states the commitment (announced, conditional, closed, amended or cancelled): "
                           "a payment needs the commitment it pays out, or funding() cannot count it", pl.col("deal")))
